@@ -1,0 +1,61 @@
+/**
+ * The HTTP shell: routes under /api/v1, CORS, problem+json errors. Handlers parse, call the core, encode;
+ * the dependencies they need (model registry, onnxruntime, result cache) are injected so the same app runs in
+ * workerd and in Node.
+ */
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
+import { ProgramCache } from './programs.js';
+import { DEFAULT_MAX_GFLOP } from './budget.js';
+import { modelsRoute } from './routes/models.js';
+import { maximizeRoute } from './routes/maximize.js';
+import { openApiRoute } from './routes/openapi.js';
+import { predictRoute } from './routes/predict.js';
+import { samplesRoute } from './routes/samples.js';
+import type { ResultCache } from './cache.js';
+import type { ModelRegistry } from '../registry/types.js';
+import type { Ort } from '../engine/ort-types.js';
+import type { Samples } from '../../models/data/samples.js';
+
+export interface AppDeps {
+  registry: ModelRegistry;
+  loadOrt: () => Promise<Ort>;
+  /** the shipped test images (sample=) */
+  samples: () => Samples | undefined;
+  cache: ResultCache;
+  /** the per-request work limit in GFLOP (default DEFAULT_MAX_GFLOP) */
+  maxGflop?: number;
+}
+
+export interface AppContext extends AppDeps {
+  programs: ProgramCache;
+  maxGflop: number;
+}
+
+export type AppEnv = { Variables: { app: AppContext } };
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const context: AppContext = { ...deps, programs: new ProgramCache(deps.loadOrt), maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP };
+  const api = new Hono<AppEnv>();
+  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params'], maxAge: 86400 }));
+  api.use('*', async (c, next) => {
+    c.set('app', context);
+    await next();
+  });
+  api.route('/models', modelsRoute);
+  api.route('/maximize', maximizeRoute);
+  api.route('/predict', predictRoute);
+  api.route('/samples', samplesRoute);
+  api.route('/openapi.json', openApiRoute);
+  api.notFound((c) =>
+    problemResponse(new ApiProblem(404, PROBLEM.notFound, `No API endpoint at ${new URL(c.req.url).pathname}.`)),
+  );
+  api.onError(onError);
+
+  const app = new Hono<AppEnv>();
+  app.route('/api/v1', api);
+  app.notFound((c) => problemResponse(new ApiProblem(404, PROBLEM.notFound, `Nothing at ${new URL(c.req.url).pathname}.`)));
+  app.onError(onError);
+  return app;
+}

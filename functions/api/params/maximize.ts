@@ -1,0 +1,62 @@
+/**
+ * Query parameters of GET /api/v1/maximize: their names, types, bounds and defaults (this object is also the
+ * source of the OpenAPI document).
+ */
+import { z } from 'zod';
+import { OPTIMIZERS } from '../../engine/optimizers.js';
+import { COLORMAPS } from '../../encode/colormap.js';
+import { q } from './query.js';
+
+export const PRESETS = ['none', 'natural'] as const;
+export const INITS = ['zeros', 'gray', 'uniform', 'normal', 'sample', 'image'] as const;
+
+export const maximizeQuery = z.object({
+  model: z.string().max(128).describe('Model id, e.g. fashion-mlp (see /api/v1/models).'),
+  class: z.string().max(64).optional()
+    .describe('The class to maximize: a 0-based index or a label (case-insensitive), e.g. 7 or Sneaker. Required unless layer/unit is given.'),
+  minus: z.string().max(64).optional()
+    .describe('Contrast: maximize score(class) - score(minus). Index or label.'),
+  target: z.enum(['logit', 'logprob', 'prob']).default('logit')
+    .describe('What is maximized: the unnormalized class score (logit, the default recommended by Simonyan et al. 2013), the log-probability or the probability.'),
+  layer: z.string().max(256).optional()
+    .describe('Name of an intermediate tensor of the ONNX graph; with unit, maximize that unit (the mean over a feature map channel) instead of a class.'),
+  unit: q.int(0, 1_000_000).optional().describe('Unit (index along axis 1) of the tensor named by layer.'),
+  optimizer: z.enum(OPTIMIZERS).default('adam')
+    .describe('adam (default), sgd, normalized (gradient scaled to unit L2 norm), sign (projected sign-gradient steps, as in adversarial work), rmsprop.'),
+  lr: q.positive(1e6).optional().describe('Step size in input units. Default 0.05 x (max - min).'),
+  steps: q.int(1, 4096).default(256).describe('The fixed budget of gradient steps.'),
+  init: z.enum(INITS).optional()
+    .describe('Start point: zeros (default), gray (middle of the range), uniform or normal (seeded noise), sample (a test image, see sample), image (see x).'),
+  sample: q.int(0, 99_999).optional().describe('Index of a shipped test image to start from (implies init=sample).'),
+  x: z.string().max(16_000).regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').optional()
+    .describe('A start image in the URL: base64url of its 8-bit pixels, row-major (784 bytes for 28x28). Implies init=image.'),
+  seed: q.int(0, 4_294_967_295).default(0).describe('Seed of the random start points and jitter.'),
+  min: z.coerce.number().optional().describe('Lowest allowed input value (default: the model range minimum).'),
+  max: z.coerce.number().optional().describe('Highest allowed input value (default: the model range maximum).'),
+  eps: q.number(0, 1e6).default(0).describe('Radius of the ball around the start image the result must stay in (0: no ball).'),
+  norm: z.enum(['linf', 'l2']).default('linf').describe('Norm of the eps ball.'),
+  mask: z.string().max(16_000).optional()
+    .describe('Pixels allowed to change: a rectangle "left,top,right,bottom" (pixels, right/bottom exclusive) or base64url of a row-major bitmap, 1 bit per pixel, most significant bit first.'),
+  l2: q.number(0, 1e4).optional().describe('Weight of the L2 penalty sum (x - x0)^2.'),
+  l1: q.number(0, 1e4).optional().describe('Weight of the L1 penalty sum |x - x0|.'),
+  tv: q.number(0, 1e4).optional().describe('Weight of the total-variation penalty (squared neighbour differences).'),
+  blur: q.number(0, 8).optional().describe('Standard deviation (pixels) of a Gaussian blur applied every blur_every steps (0: off).'),
+  blur_every: q.int(1, 4096).optional().describe('Blur period in steps.'),
+  jitter: q.int(0, 16).optional().describe('Random shift of up to this many pixels before each gradient (0: off).'),
+  preset: z.enum(PRESETS).default('none').describe('natural: a set of regularizers that gives natural-looking class images (explicit parameters override it).'),
+  restarts: q.int(1, 64).default(1).describe('Number of starts optimized together in one batch.'),
+  pick: z.enum(['best', 'all']).default('best').describe('best: the restart with the highest objective; all: every restart, as a grid (png) or a list (json).'),
+  format: z.enum(['png', 'json']).default('png').describe('png image or json (probabilities, image values, trace).'),
+  scale: q.int(1, 32).optional().describe('Nearest-neighbour enlargement of the PNG (default: about 224 pixels wide).'),
+  colormap: z.enum(COLORMAPS).optional().describe('Colour map of single-channel PNGs (default: gray for view=image, diverging for view=delta).'),
+  view: z.enum(['image', 'delta']).default('image').describe('image: the result; delta: result minus start image (diverging colours, mid-gray is zero).'),
+});
+
+export type MaximizeQuery = z.output<typeof maximizeQuery>;
+
+/**
+ * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models: a small L2 pull toward the start
+ * image and a total-variation penalty remove the high-frequency patterns, blur and jitter (Yosinski et al.
+ * 2015) spread the evidence over the garment's shape.
+ */
+export const NATURAL_PRESET = { l2: 0.002, l1: 0, tv: 0.05, blur: 0.5, blur_every: 4, jitter: 1 } as const;

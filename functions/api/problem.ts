@@ -1,0 +1,81 @@
+/**
+ * Errors as RFC 9457 problem details (`application/problem+json`). Every failure a client can cause is thrown
+ * as an `ApiProblem` somewhere below the routes and turned into a response here, so no bad input becomes a 500.
+ */
+import type { Context } from 'hono';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** the query parameter or body field at fault */
+  parameter?: string;
+  /** what would have been accepted */
+  allowed?: unknown;
+  [extra: string]: unknown;
+}
+
+/** Problem types: stable URIs (relative to the API docs) a client can switch on. */
+export const PROBLEM = {
+  badParameter: 'invalid-parameter',
+  unknownParameter: 'unknown-parameter',
+  notFound: 'not-found',
+  unknownModel: 'unknown-model',
+  overBudget: 'over-budget',
+  badImage: 'invalid-image',
+  badModel: 'invalid-model',
+  unsupportedModel: 'unsupported-model',
+  tooLarge: 'payload-too-large',
+  unauthorized: 'unauthorized',
+  unsupportedMediaType: 'unsupported-media-type',
+  methodNotAllowed: 'method-not-allowed',
+  internal: 'internal-error',
+} as const;
+
+export type ProblemType = (typeof PROBLEM)[keyof typeof PROBLEM];
+
+const TITLES: Record<ProblemType, string> = {
+  'invalid-parameter': 'Invalid parameter',
+  'unknown-parameter': 'Unknown parameter',
+  'not-found': 'Not found',
+  'unknown-model': 'Unknown model',
+  'over-budget': 'Request over the CPU budget',
+  'invalid-image': 'Invalid image',
+  'invalid-model': 'Invalid ONNX model',
+  'unsupported-model': 'Unsupported model',
+  'payload-too-large': 'Payload too large',
+  unauthorized: 'Unauthorized',
+  'unsupported-media-type': 'Unsupported media type',
+  'method-not-allowed': 'Method not allowed',
+  'internal-error': 'Internal error',
+};
+
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ProblemType,
+    detail: string,
+    readonly extra: Partial<ProblemBody> = {},
+  ) {
+    super(detail);
+  }
+
+  body(): ProblemBody {
+    return { type: `/docs/errors#${this.type}`, title: TITLES[this.type], status: this.status, detail: this.message, ...this.extra };
+  }
+}
+
+export function problemResponse(p: ApiProblem, headers: HeadersInit = {}): Response {
+  return new Response(JSON.stringify(p.body()), {
+    status: p.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+/** Hono error handler: ApiProblem as given, anything else as a 500 problem that does not leak internals. */
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof ApiProblem) return problemResponse(err);
+  console.error('unhandled error', c.req.method, c.req.url, err);
+  return problemResponse(new ApiProblem(500, PROBLEM.internal, 'The server failed to answer this request. It has been logged.'));
+}

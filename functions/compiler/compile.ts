@@ -1,0 +1,214 @@
+/**
+ * compileGradient: an ONNX classifier in, an ONNX "gradient program" out. The program takes the model's input
+ * and `objective_weights` and returns, in one onnxruntime run, the model's output, its logits, the objective
+ * sum_c w[c] t[c] per sample and `grad`, the exact gradient of the objective with respect to the input.
+ *
+ *   decode -> pick input/output -> legalize + infer (pass 1) -> target + objective -> differentiate (pass 2)
+ *   -> prune to the outputs -> encode at opset 17
+ */
+import { GraphBuilder } from '../onnx/builder.js';
+import { A, decodeModel, encodeModel, type OnnxModel, type OnnxNode, type ValueInfo } from '../onnx/model.js';
+import { ModelError } from './errors.js';
+import { differentiate } from './differentiate.js';
+import { forwardFlops } from './cost.js';
+import { legalizeAndInfer } from './infer.js';
+import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
+import type { Dim } from './shapes.js';
+
+export const TARGET_OPSET = 17;
+export const NAMES = { weights: 'objective_weights', objective: 'objective', grad: 'grad' } as const;
+
+export interface CompileOptions {
+  /** 'logit' (default), 'logprob', 'prob' or the name of an intermediate tensor */
+  target?: string;
+  /** the graph input to differentiate (default: the only float input) */
+  input?: string;
+  /** the graph output holding the class scores (default: the only float output) */
+  output?: string;
+}
+
+export interface GradientProgram {
+  /** the gradient graph */
+  model: OnnxModel;
+  input: { name: string; shape: Dim[] };
+  /** names of the program's outputs */
+  outputs: { model: string; logits: string; objective: string; grad: string };
+  /** name of the weights input, shape [1 | N, units] */
+  weights: string;
+  /** number of units the objective weights address (classes for logit/logprob/prob) */
+  units: number;
+  /** what the model's own output holds */
+  outputKind: OutputKind;
+  target: Target;
+  /** ops of the source model, by type, for reports */
+  opTypes: Record<string, number>;
+  /** estimated FLOPs of one forward pass for one sample (see cost.ts); a gradient step is about 3x */
+  forwardFlops: number;
+}
+
+function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
+  const inputs = m.graph.inputs;
+  if (name !== undefined) {
+    const v = inputs.find((i) => i.name === name);
+    if (!v) throw new ModelError(`the model has no input "${name}" (inputs: ${inputs.map((i) => `"${i.name}"`).join(', ')})`);
+    return v;
+  }
+  const floats = inputs.filter((i) => i.dtype === 'float32');
+  if (floats.length === 1) return floats[0]!;
+  if (floats.length === 0) {
+    const only = inputs[0];
+    if (only) {
+      throw new ModelError(`input "${only.name}" has type ${only.dtype}: there is no gradient with respect to an integer input. Re-export the model with a float32 input (move the Cast into your preprocessing)`);
+    }
+    throw new ModelError('the model has no inputs');
+  }
+  throw new ModelError(`the model has several float inputs (${floats.map((i) => `"${i.name}"`).join(', ')}); say which one is the image`);
+}
+
+function pickOutput(m: OnnxModel, name: string | undefined): ValueInfo {
+  const outputs = m.graph.outputs;
+  if (name !== undefined) {
+    const v = outputs.find((o) => o.name === name);
+    if (!v) throw new ModelError(`the model has no output "${name}" (outputs: ${outputs.map((o) => `"${o.name}"`).join(', ')})`);
+    return v;
+  }
+  const floats = outputs.filter((o) => o.dtype === 'float32' || o.dtype === 'undefined');
+  if (floats.length === 1) return floats[0]!;
+  const matrices = floats.filter((o) => o.shape?.length === 2);
+  if (matrices.length === 1) return matrices[0]!;
+  if (floats.length === 0) throw new ModelError('the model has no float output to maximize');
+  throw new ModelError(`the model has several float outputs (${floats.map((o) => `"${o.name}"`).join(', ')}); say which one holds the class scores`);
+}
+
+/** Gives the input's unknown batch dimension a name, and refuses other unknown dimensions. */
+function concreteInput(v: ValueInfo): ValueInfo {
+  if (!v.shape) throw new ModelError(`input "${v.name}" has no declared shape; Ascent needs to know the image size`);
+  const shape = v.shape.map((d, i) => {
+    if (d !== null) return d;
+    if (i === 0) return 'N';
+    throw new ModelError(`dimension ${i} of input "${v.name}" is unknown; Ascent needs a fixed image size`);
+  });
+  shape.slice(1).forEach((d, i) => {
+    if (typeof d !== 'number') throw new ModelError(`dimension ${i + 1} of input "${v.name}" is symbolic ("${d}"); Ascent needs a fixed image size`);
+  });
+  return { ...v, shape };
+}
+
+/** Renames internal tensors that collide with the program's reserved names. */
+function freeReservedNames(m: OnnxModel): OnnxModel {
+  const reserved = new Set<string>(Object.values(NAMES));
+  for (const v of [...m.graph.inputs, ...m.graph.outputs]) {
+    if (reserved.has(v.name)) throw new ModelError(`the model's graph input/output "${v.name}" uses a name Ascent reserves; rename it`);
+  }
+  const used = new Set<string>();
+  for (const n of m.graph.nodes) for (const t of [...n.inputs, ...n.outputs]) used.add(t);
+  for (const k of m.graph.initializers.keys()) used.add(k);
+  const clash = [...reserved].filter((r) => used.has(r));
+  if (clash.length === 0) return m;
+  const rename = (t: string) => (reserved.has(t) ? `${t}__model` : t);
+  const nodes: OnnxNode[] = m.graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map(rename), outputs: n.outputs.map(rename) }));
+  const initializers = new Map([...m.graph.initializers].map(([k, v]) => [rename(k), v]));
+  return { ...m, graph: { ...m.graph, nodes, initializers } };
+}
+
+export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
+  const model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
+  const input = concreteInput(pickInput(model, options.input));
+  const output = pickOutput(model, options.output);
+  const taken = new Set<string>(Object.values(NAMES));
+  for (const n of model.graph.nodes) {
+    taken.add(n.name);
+    for (const t of [...n.inputs, ...n.outputs]) taken.add(t);
+  }
+  for (const k of model.graph.initializers.keys()) taken.add(k);
+  for (const v of model.graph.inputs) taken.add(v.name);
+  const b = new GraphBuilder(taken);
+  const patched = { ...model, graph: { ...model.graph, inputs: model.graph.inputs.map((v) => (v.name === input.name ? input : v)) } };
+
+  const w = legalizeAndInfer(patched, input, output, b);
+  if (!w.info.has(output.name)) throw new ModelError(`output "${output.name}" is not computed by any node`);
+  const flops = forwardFlops(w);
+  const head = findHead(w);
+  const target = buildTarget(w, head, options.target ?? 'logit', b);
+
+  // objective[n] = sum_c target[n, c] * objective_weights[(n | 0), c]
+  const targetShape = w.info.get(target.tensor)!.shape!;
+  const weighted = b.fresh('weighted_target');
+  const objNodes: OnnxNode[] = [
+    { name: b.fresh('weighted_target_node'), opType: 'Mul', domain: '', inputs: [target.tensor, NAMES.weights], outputs: [weighted], attrs: {} },
+    { name: b.fresh('objective_node'), opType: 'ReduceSum', domain: '', inputs: [weighted, b.constant({ dtype: 'int64', dims: [1], data: BigInt64Array.of(1n) }, 'class_axis')], outputs: [NAMES.objective], attrs: { keepdims: A.int(0) } },
+  ];
+  for (const [k, t] of b.initializers) {
+    w.initializers.set(k, t);
+    w.info.set(k, { dtype: t.dtype, shape: t.dims, value: t });
+  }
+  w.info.set(NAMES.weights, { dtype: 'float32', shape: [null, target.units] });
+  w.info.set(weighted, { dtype: 'float32', shape: targetShape });
+  w.info.set(NAMES.objective, { dtype: 'float32', shape: [targetShape[0]!] });
+  for (const n of objNodes) {
+    w.nodes.push(n);
+    w.producer.set(n.outputs[0]!, n);
+  }
+  if (w.active.has(target.tensor)) {
+    w.active.add(weighted);
+    w.active.add(NAMES.objective);
+  }
+
+  const gradOf = differentiate(w, NAMES.objective, b);
+  b.nodes.push({ name: b.fresh('grad_node'), opType: 'Identity', domain: '', inputs: [gradOf], outputs: [NAMES.grad], attrs: {} });
+  w.info.set(NAMES.grad, { dtype: 'float32', shape: input.shape });
+  for (const [k, t] of b.initializers) w.initializers.set(k, t);
+
+  const outputs = [output.name, ...(head.logits !== output.name ? [head.logits] : []), NAMES.objective, NAMES.grad];
+  const nodes = prune([...w.nodes, ...b.nodes], outputs);
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  const opTypes: Record<string, number> = {};
+  for (const n of model.graph.nodes) {
+    const key = n.domain ? `${n.domain}::${n.opType}` : n.opType;
+    opTypes[key] = (opTypes[key] ?? 0) + 1;
+  }
+  const info = (name: string) => w.info.get(name)!;
+  const program: OnnxModel = {
+    irVersion: 8,
+    opsets: new Map([['', TARGET_OPSET]]),
+    producerName: 'ascent-gradient-compiler',
+    producerVersion: '1',
+    metadata: { target: target.kind, ...(target.name ? { target_tensor: target.name } : {}) },
+    graph: {
+      name: `${model.graph.name}_gradient`,
+      nodes,
+      initializers: new Map([...w.initializers].filter(([k]) => used.has(k))),
+      inputs: [input, { name: NAMES.weights, dtype: 'float32', shape: ['W', target.units] }],
+      outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: info(name).shape })),
+      valueInfo: [],
+    },
+  };
+  return {
+    model: program,
+    input: { name: input.name, shape: input.shape! },
+    outputs: { model: output.name, logits: head.logits, objective: NAMES.objective, grad: NAMES.grad },
+    weights: NAMES.weights,
+    units: target.units,
+    outputKind: head.outputKind,
+    target,
+    opTypes,
+    forwardFlops: flops,
+  };
+}
+
+/** Keeps only the nodes the outputs depend on. */
+function prune(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
+  const needed = new Set(outputs);
+  const keep: OnnxNode[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    keep.push(n);
+    for (const t of n.inputs) if (t) needed.add(t);
+  }
+  return keep.reverse();
+}
+
+export function encodeProgram(p: GradientProgram): Uint8Array {
+  return encodeModel(p.model);
+}

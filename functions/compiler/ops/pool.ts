@@ -1,0 +1,159 @@
+/**
+ * Pooling.
+ *   MaxPool:     dx[i] = sum of g over the windows whose maximum is x[i]. MaxPool's own indices output says
+ *                where each maximum came from; ScatterElements(reduction="add") sends g there (adding where
+ *                windows overlap).
+ *   AveragePool: dx = ConvTranspose(g / count, ones) per channel, count = the window's divisor at each output.
+ *   GlobalAveragePool: dx = expand(g, shape(x)) / (H * W).
+ * Windows are legalized to explicit pads in floor mode (see `explicitWindow`), so the backward pass and
+ * onnxruntime see the same geometry.
+ */
+import { RuleError } from '../errors.js';
+import { allKnown, fmt, type Dim } from '../shapes.js';
+import { floats, tensor } from '../../onnx/tensor.js';
+import { A, attr, shapeOfInfo, withoutAttrs } from './util.js';
+import { extent, outputPadding, resolveWindow, type Window } from './window.js';
+import type { OnnxNode } from '../../onnx/model.js';
+import type { InferContext, LegalizeContext, RuleTable, TensorInfo } from './types.js';
+
+function inferPool(n: OnnxNode, cx: InferContext): TensorInfo[] {
+  const x = shapeOfInfo(cx.required(0));
+  if (x.length < 3) throw new RuleError(`pooling needs an input of rank >= 3, got ${fmt(x)}`);
+  const kernel = attr.ints(n, 'kernel_shape');
+  if (!kernel) throw new RuleError('kernel_shape is required');
+  const win = resolveWindow(n, x.slice(2), kernel);
+  const shape: Dim[] = [x[0]!, x[1]!, ...win.out];
+  return n.outputs.map((_, i) => ({ dtype: i === 0 ? 'float32' : 'int64', shape }));
+}
+
+/** For each output position, how many elements its window averages over (ONNX spec, AveragePool). */
+function divisors(win: Window, spatial: number[], includePad: boolean): Float32Array {
+  const k = spatial.length;
+  const outSizes = win.out as number[];
+  const total = outSizes.reduce((a, b) => a * b, 1);
+  const counts = new Float32Array(total);
+  const idx = new Array<number>(k).fill(0);
+  for (let flat = 0; flat < total; flat++) {
+    let count = 1;
+    for (let a = 0; a < k; a++) {
+      const start = idx[a]! * win.strides[a]! - win.pads[a]!;
+      const lo = includePad ? -win.pads[a]! : 0;
+      const hi = includePad ? spatial[a]! + win.pads[a + k]! : spatial[a]!;
+      let c = 0;
+      for (let t = 0; t < win.kernel[a]!; t++) {
+        const p = start + t * win.dilations[a]!;
+        if (p >= lo && p < hi) c++;
+      }
+      count *= c;
+    }
+    counts[flat] = count;
+    for (let a = k - 1; a >= 0; a--) {
+      idx[a] = idx[a]! + 1;
+      if (idx[a]! < outSizes[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return counts;
+}
+
+/**
+ * Rewrites auto_pad SAME_* as the explicit pads of the spec, and ceil_mode=1 as floor mode with the end pads
+ * extended to the last window (which then covers the same windows):
+ *   - onnxruntime pads SAME differently from the spec when the window is dilated, and rejects some SAME_LOWER;
+ *   - in ceil mode ONNX shape inference keeps a last window that starts in the end padding, which onnxruntime
+ *     (and PyTorch) drop; and the backward ConvTranspose cannot produce a window that overhangs the end pads.
+ * The extra pads are ignored by MaxPool and by AveragePool with count_include_pad=0. With count_include_pad=1
+ * they would be counted: the pooled result (sum / kernel size) is rescaled by kernel size / original count.
+ * Kept as is when the sizes are unknown or a pad would reach the kernel size (onnxruntime requires pads below it).
+ */
+function explicitWindow(n: OnnxNode, cx: LegalizeContext): OnnxNode[] {
+  const autoPad = attr.string(n, 'auto_pad', 'NOTSET');
+  const ceil = attr.int(n, 'ceil_mode', 0) === 1;
+  const kernel = attr.ints(n, 'kernel_shape');
+  const x = cx.shape(n.inputs[0]!);
+  if ((autoPad !== 'SAME_UPPER' && autoPad !== 'SAME_LOWER' && !ceil) || !kernel || !x) return [n];
+  const spatial = x.slice(2);
+  if (!spatial.every((d): d is number => typeof d === 'number')) return [n];
+  const win = resolveWindow(n, spatial, kernel);
+  const k = kernel.length;
+  const pads = [...win.pads];
+  for (let i = 0; i < k; i++) {
+    const reach = ((win.out[i] as number) - 1) * win.strides[i]! + extent(kernel[i]!, win.dilations[i]!) - spatial[i]! - win.pads[i]!;
+    pads[i + k] = Math.max(win.pads[i + k]!, reach);
+  }
+  if (pads.some((p, i) => p >= kernel[i % k]!)) return [n];
+  const node: OnnxNode = { ...n, attrs: { ...withoutAttrs(n, 'auto_pad', 'ceil_mode').attrs, pads: A.ints(pads) } };
+  const extended = pads.some((p, i) => p !== win.pads[i]);
+  if (!extended || n.opType !== 'AveragePool' || attr.int(n, 'count_include_pad', 0) !== 1) return [node];
+  const size = kernel.reduce((a, b) => a * b, 1);
+  const rescale = divisors(win, spatial, true).map((c) => size / c);
+  const full = cx.b.fresh(`${n.name}_full_windows`);
+  return [
+    { ...node, outputs: [full] },
+    {
+      name: cx.b.fresh(`${n.name}_rescale`), opType: 'Mul', domain: '', attrs: {}, outputs: [n.outputs[0]!],
+      inputs: [full, cx.b.constant(tensor('float32', [1, 1, ...(win.out as number[])], rescale), 'avgpool_rescale')],
+    },
+  ];
+}
+
+export const poolRules: RuleTable = {
+  MaxPool: {
+    // Always ask MaxPool for its indices: the backward pass routes g through them.
+    legalize: (n, cx) => {
+      if (n.outputs.length >= 2 && n.outputs[1]) return explicitWindow(n, cx);
+      return explicitWindow({ ...n, outputs: [n.outputs[0]!, cx.b.fresh(`${n.name}_indices`)] }, cx);
+    },
+    infer: inferPool,
+    vjp: (n, cx) => {
+      const g = cx.gy(0)!;
+      if (attr.int(n, 'storage_order', 0) !== 0) throw new RuleError('storage_order=1 (column-major indices) is not supported');
+      const flat = cx.i64([-1]);
+      const zeros = cx.b.op('Reshape', [cx.b.op('Sub', [cx.x(0), cx.x(0)]), flat]);
+      const scattered = cx.b.op('ScatterElements', [zeros, cx.b.op('Reshape', [cx.y(1), flat]), cx.b.op('Reshape', [g, flat])], {
+        axis: A.int(0),
+        reduction: A.string('add'),
+      });
+      return [cx.b.op('Reshape', [scattered, cx.shapeOf(cx.x(0))])];
+    },
+  },
+
+  AveragePool: {
+    legalize: explicitWindow,
+    infer: inferPool,
+    vjp: (n, cx) => {
+      const g = cx.gy(0)!;
+      const x = shapeOfInfo(cx.inInfo(0));
+      const channels = x[1];
+      if (typeof channels !== 'number') throw new RuleError('the gradient of AveragePool needs the channel count (unknown)');
+      const spatial = allKnown(x.slice(2), 'input spatial');
+      const kernel = attr.ints(n, 'kernel_shape')!;
+      const win = resolveWindow(n, spatial, kernel);
+      const counts = divisors(win, spatial, attr.int(n, 'count_include_pad', 0) === 1);
+      const inv = counts.map((c) => 1 / c);
+      const scaled = cx.b.op('Mul', [g, cx.b.constant(tensor('float32', [1, 1, ...(win.out as number[])], inv), 'avgpool_inv_count')]);
+      const ones = floats([channels, 1, ...kernel], new Float32Array(channels * kernel.reduce((a, b) => a * b, 1)).fill(1));
+      return [cx.b.op('ConvTranspose', [scaled, cx.b.constant(ones, 'avgpool_ones')], {
+        strides: A.ints(win.strides),
+        dilations: A.ints(win.dilations),
+        pads: A.ints(win.pads),
+        group: A.int(channels),
+        kernel_shape: A.ints(kernel),
+        output_padding: A.ints(outputPadding(win, spatial)),
+      })];
+    },
+  },
+
+  GlobalAveragePool: {
+    infer: (_n, cx) => {
+      const x = shapeOfInfo(cx.required(0));
+      return [{ dtype: 'float32', shape: [x[0]!, x[1]!, ...x.slice(2).map(() => 1)] }];
+    },
+    vjp: (_n, cx) => {
+      const x = shapeOfInfo(cx.inInfo(0));
+      const area = allKnown(x.slice(2), 'input spatial').reduce((a, b) => a * b, 1);
+      const spread = cx.b.op('Expand', [cx.gy(0)!, cx.shapeOf(cx.x(0))]);
+      return [cx.b.op('Mul', [spread, cx.f32(1 / area)])];
+    },
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * The optimizer loop: projected gradient ascent in input space with a fixed budget of steps.
+ *
+ *   for t = 1..steps:
+ *     g = d objective / d x            (one run of the compiled gradient program, jittered when asked)
+ *     g -= d penalties / d x           (l2, l1, tv)
+ *     x = optimizer step(x, g)         (adam, sgd, normalized, sign, rmsprop)
+ *     x = blur(x) every k steps
+ *     x = project(x)                   (mask, eps-ball around the start image, value range)
+ *   x = quantize(x) to 8 bits, and the reported scores are those of this final image.
+ *
+ * Several starts (restarts) are optimized together as one batch. Nothing here reads a clock or Math.random:
+ * the same spec gives the same result.
+ */
+import { project, type Constraints } from './constraints.js';
+import { sampleSize as sizeOf, type ImageLayout } from './image.js';
+import { optimizer, type OptimizerName } from './optimizers.js';
+import { rng } from './prng.js';
+import { quantize, snap, type Grid } from './quantize.js';
+import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
+import { softmaxRow, type GradientRunner } from './runner.js';
+
+export interface AscentSpec {
+  layout: ImageLayout;
+  /** the model's input range: the 8-bit grid */
+  grid: Grid;
+  constraints: Constraints;
+  optimizer: OptimizerName;
+  lr: number;
+  steps: number;
+  regularization: Regularization;
+  /** start images, `batch` samples in the model's layout */
+  starts: Float32Array;
+  batch: number;
+  /** objective weights: one row of `units` for all samples, or one row per sample */
+  weights: Float32Array;
+  /** per sample, the class whose probability is traced (or -1) */
+  traceClass: number[];
+  seed: number;
+  /** called after every step with the step number (progress reporting) */
+  onStep?: (t: number) => void;
+}
+
+export interface AscentResult {
+  /** final images (quantized values, model layout), batch x sampleSize */
+  images: Float32Array;
+  /** their 8-bit levels */
+  levels: Uint8Array;
+  /** the start images (snapped to the grid) */
+  starts: Float32Array;
+  /** per sample: objective of the final image (penalties subtracted) */
+  objective: Float64Array;
+  /** per sample: the raw objective (without penalties) */
+  score: Float64Array;
+  logits: Float32Array;
+  probabilities: Float64Array;
+  classes: number;
+  /** per sample, per step: objective (penalized) and traced probability, before that step's update */
+  trace: { objective: number[][]; probability: number[][] };
+}
+
+export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<AscentResult> {
+  const { layout, batch } = spec;
+  const size = sizeOf(layout);
+  if (size !== runner.sampleSize) throw new Error(`layout holds ${size} values, the model input ${runner.sampleSize}`);
+  const x0 = Float32Array.from(spec.starts);
+  for (let s = 0; s < batch; s++) {
+    snap(x0, spec.grid, s * size, size);
+    project(spec.constraints, x0, x0, s * size, size);
+  }
+  const x = Float32Array.from(x0);
+  const opt = optimizer(spec.optimizer, spec.lr, batch * size);
+  const random = rng(spec.seed ^ 0x5eed);
+  const r = spec.regularization;
+  const jittered = r.jitter > 0 ? new Float32Array(batch * size) : undefined;
+  const shifts = new Int32Array(batch * 2);
+  const unrolled = r.jitter > 0 ? new Float32Array(batch * size) : undefined;
+  const trace = {
+    objective: Array.from({ length: batch }, () => [] as number[]),
+    probability: Array.from({ length: batch }, () => [] as number[]),
+  };
+
+  for (let t = 1; t <= spec.steps; t++) {
+    let input = x;
+    if (jittered) {
+      for (let s = 0; s < batch; s++) {
+        shifts[2 * s] = random.int(-r.jitter, r.jitter);
+        shifts[2 * s + 1] = random.int(-r.jitter, r.jitter);
+        roll(layout, x, jittered, s * size, shifts[2 * s]!, shifts[2 * s + 1]!);
+      }
+      input = jittered;
+    }
+    const out = await runner.run(input, batch, spec.weights);
+    let g = out.grad;
+    if (unrolled) {
+      for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
+      g = unrolled;
+    } else {
+      g = Float32Array.from(g);
+    }
+    for (let s = 0; s < batch; s++) {
+      const o = s * size;
+      const pen = penalty(r, layout, x, x0, o);
+      trace.objective[s]!.push(out.objective[s]! - pen);
+      const k = spec.traceClass[s] ?? -1;
+      trace.probability[s]!.push(k >= 0 ? softmaxRow(out.logits, s, runner.classes)[k]! : NaN);
+      applyPenalties(r, layout, x, x0, g, o);
+      opt.step(x, g, o, size, t);
+      if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);
+      project(spec.constraints, x, x0, o, size);
+    }
+    spec.onStep?.(t);
+  }
+
+  const levels = new Uint8Array(batch * size);
+  for (let s = 0; s < batch; s++) levels.set(quantize(spec.grid, spec.constraints, x, x0, s * size, size), s * size);
+  const final = await runner.run(x, batch, spec.weights);
+  const classes = runner.classes;
+  const probabilities = new Float64Array(batch * classes);
+  const objective = new Float64Array(batch);
+  const score = new Float64Array(batch);
+  for (let s = 0; s < batch; s++) {
+    probabilities.set(softmaxRow(final.logits, s, classes), s * classes);
+    score[s] = final.objective[s]!;
+    objective[s] = final.objective[s]! - penalty(r, layout, x, x0, s * size);
+  }
+  return { images: x, levels, starts: x0, objective, score, logits: Float32Array.from(final.logits), probabilities, classes, trace };
+}

@@ -1,0 +1,63 @@
+/**
+ * Update rules for gradient ASCENT on the input (x moves along +gradient). Each optimizer keeps its own state
+ * per element and turns the gradient g of one sample into a step in place.
+ *   sgd:        x += lr g
+ *   normalized: x += lr g / ||g||_2                       (the loop of the founding question's second answer)
+ *   sign:       x += lr sign(g)                           (projected gradient method of Madry et al. 2018)
+ *   rmsprop:    v = 0.9 v + 0.1 g^2;  x += lr g / (sqrt(v) + 1e-8)
+ *   adam:       Kingma & Ba 2015 with beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected
+ */
+
+export const OPTIMIZERS = ['adam', 'sgd', 'normalized', 'sign', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export interface Optimizer {
+  /** applies one ascent step for sample `s` (elements [offset, offset + size) of x and g) */
+  step(x: Float32Array, g: Float32Array, offset: number, size: number, t: number): void;
+}
+
+export function optimizer(name: OptimizerName, lr: number, totalSize: number): Optimizer {
+  switch (name) {
+    case 'sgd':
+      return { step: (x, g, o, n) => { for (let i = o; i < o + n; i++) x[i]! += lr * g[i]!; } };
+    case 'normalized':
+      return {
+        step: (x, g, o, n) => {
+          let sq = 0;
+          for (let i = o; i < o + n; i++) sq += g[i]! * g[i]!;
+          const k = lr / (Math.sqrt(sq) + 1e-12);
+          for (let i = o; i < o + n; i++) x[i]! += k * g[i]!;
+        },
+      };
+    case 'sign':
+      return { step: (x, g, o, n) => { for (let i = o; i < o + n; i++) x[i]! += lr * Math.sign(g[i]!); } };
+    case 'rmsprop': {
+      const v = new Float32Array(totalSize);
+      return {
+        step: (x, g, o, n) => {
+          for (let i = o; i < o + n; i++) {
+            v[i] = 0.9 * v[i]! + 0.1 * g[i]! * g[i]!;
+            x[i]! += (lr * g[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+          }
+        },
+      };
+    }
+    case 'adam': {
+      const m = new Float32Array(totalSize);
+      const v = new Float32Array(totalSize);
+      const b1 = 0.9;
+      const b2 = 0.999;
+      return {
+        step: (x, g, o, n, t) => {
+          const c1 = 1 - b1 ** t;
+          const c2 = 1 - b2 ** t;
+          for (let i = o; i < o + n; i++) {
+            m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
+            v[i] = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
+            x[i]! += (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + 1e-8);
+          }
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Runs a compiled gradient program with onnxruntime: one `session.run` gives, for a batch of inputs, the
+ * model's logits, the objective and its gradient. Models exported with a fixed batch size (1, 10, ...) are run
+ * in chunks of that size, padded with zero rows whose objective weights are zero.
+ */
+import { encodeProgram, type GradientProgram } from '../compiler/index.js';
+import type { Ort, OrtSession } from './ort-types.js';
+
+export interface StepOutput {
+  /** d objective / d x, same layout as x */
+  grad: Float32Array;
+  /** per sample */
+  objective: Float32Array;
+  /** [n, classes] */
+  logits: Float32Array;
+}
+
+export interface GradientRunner {
+  program: GradientProgram;
+  /** elements per sample */
+  sampleSize: number;
+  /** number of classes in the logits */
+  classes: number;
+  /** fixed batch size of the model, or null when the batch is dynamic */
+  fixedBatch: number | null;
+  /**
+   * x: n samples; weights: n rows of `units` or a single row shared by all samples.
+   */
+  run(x: Float32Array, n: number, weights: Float32Array): Promise<StepOutput>;
+  /** frees the onnxruntime session */
+  release(): Promise<void>;
+}
+
+export async function createRunner(ort: Ort, program: GradientProgram): Promise<GradientRunner> {
+  const session: OrtSession = await ort.InferenceSession.create(encodeProgram(program), {
+    logSeverityLevel: 3,
+    graphOptimizationLevel: 'all',
+  });
+  const dims = program.input.shape;
+  const sampleDims = dims.slice(1) as number[];
+  const sampleSize = sampleDims.reduce((a, b) => a * b, 1);
+  const fixedBatch = typeof dims[0] === 'number' ? dims[0] : null;
+  const logitsShape = program.model.graph.outputs.find((o) => o.name === program.outputs.logits)?.shape;
+  const classes = typeof logitsShape?.[1] === 'number' ? logitsShape[1] : program.units;
+  const units = program.units;
+
+  async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
+    const out = await session.run({
+      [program.input.name]: new ort.Tensor('float32', x, [n, ...sampleDims]),
+      [program.weights]: new ort.Tensor('float32', weights, [wRows, units]),
+    });
+    return {
+      grad: out[program.outputs.grad]!.data as Float32Array,
+      objective: out[program.outputs.objective]!.data as Float32Array,
+      logits: out[program.outputs.logits]!.data as Float32Array,
+    };
+  }
+
+  return {
+    program,
+    sampleSize,
+    classes,
+    fixedBatch,
+    release: () => session.release(),
+    async run(x, n, weights) {
+      const shared = weights.length === units;
+      if (fixedBatch === null || fixedBatch === n) {
+        return runBatch(x, n, weights, shared ? 1 : n);
+      }
+      // fixed batch: chunks of `fixedBatch`, the last one padded
+      const grad = new Float32Array(n * sampleSize);
+      const objective = new Float32Array(n);
+      const logits = new Float32Array(n * classes);
+      for (let start = 0; start < n; start += fixedBatch) {
+        const count = Math.min(fixedBatch, n - start);
+        const xb = new Float32Array(fixedBatch * sampleSize);
+        xb.set(x.subarray(start * sampleSize, (start + count) * sampleSize));
+        const wb = new Float32Array(fixedBatch * units);
+        for (let i = 0; i < count; i++) wb.set(shared ? weights : weights.subarray((start + i) * units, (start + i + 1) * units), i * units);
+        const r = await runBatch(xb, fixedBatch, wb, fixedBatch);
+        grad.set(r.grad.subarray(0, count * sampleSize), start * sampleSize);
+        objective.set(r.objective.subarray(0, count), start);
+        logits.set(r.logits.subarray(0, count * classes), start * classes);
+      }
+      return { grad, objective, logits };
+    },
+  };
+}
+
+/** Softmax of one row of logits. */
+export function softmaxRow(logits: Float32Array, row: number, classes: number): Float64Array {
+  const p = new Float64Array(classes);
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, logits[row * classes + c]!);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) {
+    p[c] = Math.exp(logits[row * classes + c]! - max);
+    sum += p[c]!;
+  }
+  for (let c = 0; c < classes; c++) p[c]! /= sum;
+  return p;
+}

@@ -1,0 +1,37 @@
+/**
+ * The built-in models read from the models/ folder on disk (Node hosts: the CLI, benchmarks, tests). The Worker
+ * bundles the same files instead (registry/builtin.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readSamples, type Samples } from '../../../models/data/samples.js';
+import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
+import type { ModelRegistry } from '../../registry/types.js';
+
+const root = new URL('../../../models/', import.meta.url);
+
+export function fileRegistry(): ModelRegistry {
+  const entries = manifestEntries(JSON.parse(readFileSync(fileURLToPath(new URL('manifest.json', root)), 'utf8')));
+  const bytes = new Map<string, Uint8Array>();
+  return {
+    async list() {
+      return entries.map(manifestInfo);
+    },
+    async get(id) {
+      const e = entries.find((m) => m.id === id);
+      if (!e) return undefined;
+      let b = bytes.get(e.file);
+      if (!b) {
+        b = new Uint8Array(readFileSync(fileURLToPath(new URL(e.file, root))));
+        bytes.set(e.file, b);
+      }
+      return { info: manifestInfo(e), bytes: b };
+    },
+  };
+}
+
+let samples: Samples | undefined;
+export function fileSamples(): Samples {
+  samples ??= readSamples(new Uint8Array(readFileSync(fileURLToPath(new URL('data/fashion-test-samples.bin', root)))));
+  return samples;
+}

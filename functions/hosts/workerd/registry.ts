@@ -1,0 +1,28 @@
+/**
+ * The models Ascent trains itself (models/): their manifest and ONNX files ship inside the Worker bundle.
+ */
+import manifest from '../../../models/manifest.json';
+import mlpOnnx from '../../../models/fashion-mlp.onnx';
+import cnnOnnx from '../../../models/fashion-cnn.onnx';
+import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
+import type { ModelRegistry } from '../../registry/types.js';
+
+const FILES: Record<string, ArrayBuffer> = {
+  'fashion-mlp.onnx': mlpOnnx,
+  'fashion-cnn.onnx': cnnOnnx,
+};
+
+const entries = manifestEntries(manifest);
+
+export const builtinRegistry: ModelRegistry = {
+  async list() {
+    return entries.map(manifestInfo);
+  },
+  async get(id) {
+    const e = entries.find((m) => m.id === id);
+    if (!e) return undefined;
+    const bytes = FILES[e.file];
+    if (!bytes) throw new Error(`model file ${e.file} is not bundled`);
+    return { info: manifestInfo(e), bytes: new Uint8Array(bytes) };
+  },
+};

@@ -1,0 +1,36 @@
+/** models/manifest.json: the description of the models Ascent trains itself. */
+import type { ModelInfo } from './types.js';
+
+export interface ManifestEntry {
+  id: string;
+  title: string;
+  file: string;
+  labels: string[];
+  input: { name: string; shape: number[]; min: number; max: number };
+  output: { name: string; kind: ModelInfo['output']['kind'] };
+  accuracy: number;
+  sha256: string;
+  parameters: number;
+  architecture?: string;
+  training?: Record<string, unknown>;
+}
+
+export function manifestEntries(manifest: unknown): ManifestEntry[] {
+  return Array.isArray(manifest) ? (manifest as ManifestEntry[]) : (manifest as { models: ManifestEntry[] }).models;
+}
+
+export function manifestInfo(e: ManifestEntry): ModelInfo {
+  return {
+    id: e.id,
+    title: e.title,
+    labels: e.labels,
+    input: e.input,
+    output: e.output,
+    accuracy: e.accuracy,
+    sha256: e.sha256,
+    parameters: e.parameters,
+    ...(e.architecture ? { architecture: e.architecture } : {}),
+    ...(e.training ? { training: e.training } : {}),
+    source: 'builtin',
+  };
+}

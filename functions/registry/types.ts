@@ -1,0 +1,51 @@
+import type { ImageLayout } from '../engine/image.js';
+
+/**
+ * What Ascent knows about a classifier: the public description (`ModelInfo`, what /api/v1/models answers) and
+ * the ONNX bytes behind it.
+ */
+
+export interface ModelInput {
+  /** name of the ONNX graph input */
+  name: string;
+  /** the image shape a user thinks in, e.g. [28, 28] (height, width) or [32, 32, 3] */
+  shape: number[];
+  /** the pixel value range the search runs in */
+  min: number;
+  max: number;
+  /** how the model's input tensor holds the image (absent: a single-channel [height, width] image) */
+  layout?: ImageLayout;
+}
+
+/** The image layout of a model input. */
+export function layoutOf(input: ModelInput): ImageLayout {
+  if (input.layout) return input.layout;
+  const [height, width] = input.shape as [number, number];
+  return { height, width, channels: 1, channelsLast: false };
+}
+
+export interface ModelInfo {
+  id: string;
+  title: string;
+  labels: string[];
+  input: ModelInput;
+  output: { name: string; kind: 'probabilities' | 'logits' | 'log-probabilities' };
+  /** fraction of the test split classified correctly, when known */
+  accuracy: number | null;
+  sha256: string;
+  parameters: number;
+  architecture?: string;
+  training?: Record<string, unknown>;
+  source: 'builtin' | 'upload';
+}
+
+export interface ModelRecord {
+  info: ModelInfo;
+  /** the ONNX file */
+  bytes: Uint8Array;
+}
+
+export interface ModelRegistry {
+  list(): Promise<ModelInfo[]>;
+  get(id: string): Promise<ModelRecord | undefined>;
+}

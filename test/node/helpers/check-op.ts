@@ -1,0 +1,52 @@
+/**
+ * One gradient test case: a small ONNX graph (see op-graph.ts) and the same computation in TensorFlow.js (see
+ * oracle.ts). `checkOps` compiles and runs every case with onnxruntime and compares the model output and the
+ * gradient with the reference; it returns one line per failing case so a test reports all of them at once.
+ */
+import { TOLERANCE, mismatch, oracle, type OracleOp } from './oracle.js';
+import { compileOpGraph, runProgram, type OpGraph } from './op-graph.js';
+import { Rng } from './random.js';
+
+export interface OpCase extends OpGraph {
+  /** shown when the case fails: the op and its attributes */
+  name: string;
+  /** y = op(x) in TensorFlow.js; `c` holds the float32 initializers */
+  oracle: OracleOp;
+  /** the input values (default: |x| in [0.05, 1), random signs) */
+  x?: (rng: Rng, size: number) => Float32Array;
+}
+
+const sizeOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** Runs one case; a description of what went wrong, or undefined. */
+export async function checkOp(c: OpCase, seed: number): Promise<string | undefined> {
+  const rng = new Rng(seed);
+  const x = (c.x ?? ((r, n) => r.signedAway(n, 0.05, 1)))(rng, sizeOf(c.inputShape));
+  const n = c.inputShape[0]!;
+  // the same weights on both sides (if both agree on K)
+  const weights = (units: number) => new Rng(seed + 0x9e37).floats(n * units);
+  const consts: Record<string, { dims: number[]; data: Float32Array }> = {};
+  for (const [k, t] of Object.entries(c.initializers ?? {})) if (t.data instanceof Float32Array) consts[k] = { dims: t.dims, data: t.data };
+  try {
+    const program = compileOpGraph(c);
+    const run = await runProgram(program, x, c.inputShape, weights(program.units));
+    const ref = await oracle(c.oracle, x, c.inputShape, consts, weights);
+    const problems = [
+      mismatch('output', run.output, ref.output, TOLERANCE),
+      mismatch('grad', run.grad, ref.grad, TOLERANCE),
+    ].filter((p) => p !== undefined);
+    return problems.length ? `${c.name}: ${problems.join('; ')}` : undefined;
+  } catch (e) {
+    return `${c.name}: ${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+/** Runs every case (seeded by its position); the failures, empty when all pass. */
+export async function checkOps(cases: OpCase[], seed = 1): Promise<string[]> {
+  const failures: string[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const f = await checkOp(cases[i]!, seed * 1000 + i);
+    if (f) failures.push(f);
+  }
+  return failures;
+}

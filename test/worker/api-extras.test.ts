@@ -1,0 +1,44 @@
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { get, getJson } from './helpers.js';
+
+describe('predict', () => {
+  it('classifies a shipped test image', async () => {
+    const s = await getJson<{ class: number; label: string }>('/api/v1/samples/250');
+    const p = await getJson<{ predicted: { class: number }; probabilities: number[]; sample: { class: number } }>('/api/v1/predict?model=fashion-cnn&sample=250');
+    expect(p.sample.class).toBe(s.class);
+    expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('classifies a POSTed PNG the same way as the same pixels in the query', async () => {
+    const png = new Uint8Array(await (await get('/api/v1/samples/702?format=png')).arrayBuffer());
+    const viaPost = await get('/api/v1/predict?model=fashion-mlp', { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+    expect(viaPost.status).toBe(200);
+    const a = (await viaPost.json()) as { probabilities: number[] };
+    const b = await getJson<{ probabilities: number[] }>('/api/v1/predict?model=fashion-mlp&sample=702');
+    expect(a.probabilities).toEqual(b.probabilities);
+  });
+});
+
+describe('samples', () => {
+  it('lists 100 test images per class and serves each as JSON and PNG', async () => {
+    const list = await getJson<{ count: number; classes: { count: number }[] }>('/api/v1/samples');
+    expect(list.count).toBe(1000);
+    expect(list.classes.map((c) => c.count)).toEqual(Array(10).fill(100));
+    const img = decode(new Uint8Array(await (await get('/api/v1/samples/3?format=png&scale=2')).arrayBuffer()));
+    expect([img.width, img.height]).toEqual([56, 56]);
+  });
+});
+
+describe('openapi.json', () => {
+  it('documents every maximize parameter with the bounds the validator enforces', async () => {
+    const doc = await getJson<{ openapi: string; paths: Record<string, { get?: { parameters?: { name: string; schema: Record<string, unknown> }[] } }> }>('/api/v1/openapi.json');
+    expect(doc.openapi).toBe('3.1.0');
+    const params = doc.paths['/api/v1/maximize']!.get!.parameters!;
+    const steps = params.find((p) => p.name === 'steps')!;
+    expect(steps.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 4096, default: 256 });
+    const optimizer = params.find((p) => p.name === 'optimizer')!;
+    expect(optimizer.schema.enum).toEqual(['adam', 'sgd', 'normalized', 'sign', 'rmsprop']);
+    expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(['model', 'class', 'eps', 'norm', 'mask', 'x', 'sample', 'restarts', 'format']));
+  });
+});
