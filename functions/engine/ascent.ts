@@ -37,8 +37,8 @@ export interface AscentSpec {
   /** per sample, the class whose probability is traced (or -1) */
   traceClass: number[];
   seed: number;
-  /** called after every step with the step number (progress reporting) */
-  onStep?: (t: number) => void;
+  /** called after every step with the step number and the trace so far (progress reporting); awaited */
+  onStep?: (t: number, trace: AscentResult['trace']) => void | Promise<void>;
 }
 
 export interface AscentResult {
@@ -109,7 +109,7 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);
       project(spec.constraints, x, x0, o, size);
     }
-    spec.onStep?.(t);
+    await spec.onStep?.(t, trace);
   }
 
   const levels = new Uint8Array(batch * size);

@@ -1,15 +1,19 @@
-/** GET /api/v1/maximize: the input that maximizes a class (or unit), as a PNG or JSON, cacheable forever. */
+/**
+ * GET /api/v1/maximize: the input that maximizes a class (or unit), as a PNG or JSON, cacheable forever.
+ * GET /api/v1/maximize/events: the same computation streamed as server-sent events (progress, then the result).
+ */
 import { Hono, type Context } from 'hono';
-import { ascend } from '../../engine/ascent.js';
+import { ascend, type AscentResult } from '../../engine/ascent.js';
 import { CompileError, ModelError } from '../../compiler/index.js';
 import { checkBudget, gradientGflop } from '../budget.js';
 import { IMMUTABLE, canonicalQuery, matchesEtag, strongEtag } from '../cache.js';
 import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
-import { planMaximize } from '../plan.js';
+import { planMaximize, type MaximizePlan } from '../plan.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import { renderJson, renderPng } from '../render.js';
 import type { AppEnv } from '../app.js';
+import type { GradientRunner } from '../../engine/runner.js';
 import type { ModelRecord } from '../../registry/types.js';
 
 export async function requireModel(c: Context<AppEnv>, id: string): Promise<ModelRecord> {
@@ -32,27 +36,26 @@ function programProblem(e: unknown, target: string): never {
   throw e;
 }
 
-export const maximizeRoute = new Hono<AppEnv>().get('/', async (c) => {
-  const app = c.var.app;
+interface Prepared {
+  record: ModelRecord;
+  plan: MaximizePlan;
+  canonical: string;
+  etag: string;
+}
+
+async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   const q = parseQuery(new URL(c.req.url), maximizeQuery);
   const record = await requireModel(c, q.model);
-  const plan = planMaximize(q, record.info, app.samples());
+  const plan = planMaximize(q, record.info, c.var.app.samples());
   const canonical = canonicalQuery(plan.canonical);
-  const etag = await strongEtag(canonical);
-  const headers = { ETag: etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': canonical };
-  if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+  return { record, plan, canonical, etag: await strongEtag(canonical) };
+}
 
-  const cached = await app.cache.match(canonical);
-  if (cached) {
-    const hit = new Response(cached.body, cached);
-    hit.headers.set('X-Ascent-Cache', 'hit');
-    return hit;
-  }
-
-  const runner = await app.programs.runner(record, plan.target).catch((e) => programProblem(e, plan.target));
+async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<{ result: AscentResult; gflop: number; runner: GradientRunner }> {
+  const { plan } = p;
+  const runner = await c.var.app.programs.runner(p.record, plan.target).catch((e) => programProblem(e, plan.target));
   const gflop = gradientGflop(runner.program.forwardFlops, plan.steps, plan.batch, runner.fixedBatch);
-  checkBudget(gflop, app.maxGflop);
-  const weights = plan.weights(runner.program.units);
+  checkBudget(gflop, c.var.app.maxGflop);
   const result = await ascend(runner, {
     layout: plan.layout,
     grid: plan.grid,
@@ -63,17 +66,73 @@ export const maximizeRoute = new Hono<AppEnv>().get('/', async (c) => {
     regularization: plan.regularization,
     starts: plan.starts,
     batch: plan.batch,
-    weights,
+    weights: plan.weights(runner.program.units),
     traceClass: Array(plan.batch).fill(plan.classIndex ?? -1),
     seed: plan.seed,
+    ...(onStep ? { onStep } : {}),
   });
+  return { result, gflop, runner };
+}
 
-  const response = plan.output.format === 'png'
-    ? new Response(renderPng(result, plan, canonical), { headers: { ...headers, 'Content-Type': 'image/png' } })
-    : new Response(JSON.stringify(renderJson(result, plan, record.info, canonical, { gflop: Number(gflop.toFixed(4)) })), {
-      headers: { ...headers, 'Content-Type': 'application/json' },
+const resultJson = (p: Prepared, result: AscentResult, gflop: number) =>
+  renderJson(result, p.plan, p.record.info, p.canonical, { gflop: Number(gflop.toFixed(4)) });
+
+export const maximizeRoute = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const app = c.var.app;
+    const p = await prepare(c);
+    const headers = { ETag: p.etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': p.canonical };
+    if (matchesEtag(c.req.header('if-none-match'), p.etag)) return c.body(null, 304, headers);
+
+    const cached = await app.cache.match(p.canonical);
+    if (cached) {
+      const hit = new Response(cached.body, cached);
+      hit.headers.set('X-Ascent-Cache', 'hit');
+      return hit;
+    }
+    const { result, gflop } = await compute(c, p);
+    const response = p.plan.output.format === 'png'
+      ? new Response(renderPng(result, p.plan, p.canonical), { headers: { ...headers, 'Content-Type': 'image/png' } })
+      : new Response(JSON.stringify(resultJson(p, result, gflop)), { headers: { ...headers, 'Content-Type': 'application/json' } });
+    await app.cache.put(p.canonical, response.clone());
+    response.headers.set('X-Ascent-Cache', 'miss');
+    return response;
+  })
+  // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `result` (the JSON
+  // result, with `url`, the canonical URL of the image) or `error` (problem details).
+  .get('/events', async (c) => {
+    const p = await prepare(c);
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    const send = (event: string, data: unknown) => writer.write(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+    const every = Math.max(1, Math.floor(p.plan.steps / 64));
+    const work = (async () => {
+      try {
+        const { result, gflop } = await compute(c, p, async (t, trace) => {
+          if (t % every !== 0 && t !== p.plan.steps) return;
+          await send('progress', {
+            step: t,
+            steps: p.plan.steps,
+            objective: trace.objective.map((o) => o[t - 1]),
+            probability: trace.probability.map((o) => (Number.isNaN(o[t - 1]) ? null : o[t - 1])),
+          });
+        });
+        await send('result', resultJson(p, result, gflop));
+      } catch (e) {
+        const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');
+        if (!(e instanceof ApiProblem)) console.error('events: computation failed', e);
+        await send('error', problem.body());
+      } finally {
+        await writer.close();
+      }
+    })();
+    try {
+      c.executionCtx.waitUntil(work);
+    } catch {
+      // no execution context outside Workers (Node hosts): the stream keeps the work alive
+    }
+    return new Response(readable, {
+      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Ascent-Params': p.canonical, ETag: p.etag },
     });
-  await app.cache.put(canonical, response.clone());
-  response.headers.set('X-Ascent-Cache', 'miss');
-  return response;
-});
+  });

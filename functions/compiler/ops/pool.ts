@@ -119,7 +119,11 @@ export const poolRules: RuleTable = {
   },
 
   AveragePool: {
-    legalize: explicitWindow,
+    // dilations came with AveragePool-19; the opset 17 op has none (all ones is the same pool)
+    legalize: (n, cx) => {
+      if (attr.ints(n, 'dilations')?.some((d) => d !== 1)) throw new RuleError('AveragePool with dilations > 1 (opset 19) is not supported');
+      return explicitWindow(withoutAttrs(n, 'dilations'), cx);
+    },
     infer: inferPool,
     vjp: (n, cx) => {
       const g = cx.gy(0)!;

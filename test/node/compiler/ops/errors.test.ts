@@ -112,6 +112,15 @@ describe('ops whose gradient is not implemented for some attribute values', () =
     expect(e.message).toMatch(/node "drop_train" \(Dropout\): .*training mode/);
   });
 
+  it('AveragePool with dilations (opset 19)', () => {
+    const e = compileError({
+      inputShape: [1, 1, 6, 6],
+      opset: 19,
+      nodes: [node('AveragePool', ['x'], 'y', { kernel_shape: A.ints([2, 2]), dilations: A.ints([2, 2]) }, 'avg_dilated')],
+    });
+    expect(e.message).toMatch(/node "avg_dilated" \(AveragePool\): .*dilations/);
+  });
+
   it('MaxPool with column-major indices (storage_order=1)', () => {
     const e = compileError({
       inputShape: [1, 1, 4, 4],

@@ -201,6 +201,13 @@ describe('AveragePool', () => {
         });
       }
     }
+    cases.push({
+      name: 'AveragePool opset 19 with dilations=[1, 1]',
+      opset: 19,
+      inputShape: [2, 2, 6, 6],
+      nodes: [node('AveragePool', ['x'], 'y', { ...poolAttrs(CORNERS[2]!), dilations: A.ints([1, 1]) })],
+      oracle: (x) => referenceAverage(x, CORNERS[2]!, false),
+    });
     expect(await checkOps(cases, 72)).toEqual([]);
   });
 });
