@@ -37,6 +37,7 @@ export class GraphBuilder {
     const outs = typeof outputs === 'number'
       ? Array.from({ length: outputs }, (_, i) => this.fresh(`${hint ?? opType}${outputs > 1 ? `_out${i}` : ''}`))
       : outputs;
+    if (typeof outputs !== 'number') for (const o of outputs) this.taken.add(o);
     this.nodes.push({ name: this.fresh(`${hint ?? opType}_node`), opType, domain: '', inputs, outputs: outs, attrs });
     return outs;
   }
