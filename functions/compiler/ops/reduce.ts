@@ -76,9 +76,10 @@ export const reduceRules: RuleTable = {
       let count = 1;
       for (const a of axes) {
         const d = s[a];
+        if (typeof d === 'number') { count *= d; continue; }
         // a symbolic size (the batch): 1 / count = size(y) / size(x), at run time
-        if (typeof d !== 'number') return cx.b.op('Div', [cx.b.op('Cast', [cx.b.op('Size', [cx.y(0)])], { to: A.int(1) }), cx.b.op('Cast', [cx.b.op('Size', [cx.x(0)])], { to: A.int(1) })]);
-        count *= d;
+        const size = (t: string) => cx.b.op('Cast', [cx.b.op('Size', [t])], { to: A.int(1) });
+        return cx.b.op('Div', [size(cx.y(0)), size(cx.x(0))]);
       }
       return 1 / count;
     }),

@@ -18,6 +18,25 @@ export interface OpCase extends OpGraph {
 
 const sizeOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
+/**
+ * The program's objective against sum_k w[n, k] out[n, k] from its own output. The sum may cancel, so each
+ * row's error is measured against the sum of the magnitudes of its terms.
+ */
+function objectiveMismatch(objective: Float32Array, output: Float32Array, w: Float32Array, units: number): string | undefined {
+  for (let i = 0; i < objective.length; i++) {
+    let sum = 0;
+    let scale = 1e-6;
+    for (let k = 0; k < units; k++) {
+      const term = w[i * units + k]! * output[i * units + k]!;
+      sum += term;
+      scale += Math.abs(term);
+    }
+    const error = Math.abs(objective[i]! - sum) / scale;
+    if (!(error <= TOLERANCE)) return `objective[${i}]: relative error ${error.toExponential(2)} (got ${objective[i]}, expected ${sum})`;
+  }
+  return undefined;
+}
+
 /** Runs one case; a description of what went wrong, or undefined. */
 export async function checkOp(c: OpCase, seed: number): Promise<string | undefined> {
   const rng = new Rng(seed);
@@ -29,11 +48,13 @@ export async function checkOp(c: OpCase, seed: number): Promise<string | undefin
   for (const [k, t] of Object.entries(c.initializers ?? {})) if (t.data instanceof Float32Array) consts[k] = { dims: t.dims, data: t.data };
   try {
     const program = compileOpGraph(c);
-    const run = await runProgram(program, x, c.inputShape, weights(program.units));
+    const w = weights(program.units);
+    const run = await runProgram(program, x, c.inputShape, w);
     const ref = await oracle(c.oracle, x, c.inputShape, consts, weights);
     const problems = [
       mismatch('output', run.output, ref.output, TOLERANCE),
       mismatch('grad', run.grad, ref.grad, TOLERANCE),
+      objectiveMismatch(run.objective, run.output, w, program.units),
     ].filter((p) => p !== undefined);
     return problems.length ? `${c.name}: ${problems.join('; ')}` : undefined;
   } catch (e) {
