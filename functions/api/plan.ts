@@ -11,7 +11,7 @@ import type { OptimizerName } from '../engine/optimizers.js';
 import type { ColormapName } from '../encode/colormap.js';
 import { layoutOf, type ModelInfo } from '../registry/types.js';
 import type { Samples } from '../../models/data/samples.js';
-import { NATURAL_PRESET, type MaximizeQuery } from './params/maximize.js';
+import { DEFAULT_SETTINGS, NATURAL_PRESET, type MaximizeQuery } from './params/maximize.js';
 import { ApiProblem, PROBLEM } from './problem.js';
 import { decodeBase64Url, encodeBase64Url } from './params/base64url.js';
 
@@ -180,7 +180,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const constraints: Constraints = { min, max, eps: q.eps, norm: q.norm, ...(maskParsed ? { mask: maskParsed.mask } : {}) };
 
   // regularizers: preset first, explicit parameters override it
-  const base = q.preset === 'natural' ? NATURAL_PRESET : { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0 };
+  const base = q.preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;
   const regularization: Regularization = {
     ...NO_REGULARIZATION,
     l2: q.l2 ?? base.l2,
@@ -191,7 +191,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     jitter: q.jitter ?? base.jitter,
   };
 
-  const lr = q.lr ?? 0.05 * width;
+  const lr = q.lr ?? base.lrFraction * width;
   const randomness = init === 'uniform' || init === 'normal' || regularization.jitter > 0;
   const scale = q.scale ?? Math.max(1, Math.round(224 / Math.max(layout.height, layout.width)));
   const colormap = q.colormap ?? (q.view === 'delta' ? 'diverging' : 'gray');

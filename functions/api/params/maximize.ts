@@ -23,7 +23,7 @@ export const maximizeQuery = z.object({
   unit: q.int(0, 1_000_000).optional().describe('Unit (index along axis 1) of the tensor named by layer.'),
   optimizer: z.enum(OPTIMIZERS).default('adam')
     .describe('adam (default), sgd, normalized (gradient scaled to unit L2 norm), sign (projected sign-gradient steps, as in adversarial work), rmsprop.'),
-  lr: q.positive(1e6).optional().describe('Step size in input units. Default 0.05 x (max - min).'),
+  lr: q.positive(1e6).optional().describe('Step size in input units. Default 0.05 x (max - min); 0.03 x (max - min) with preset=natural.'),
   steps: q.int(1, 4096).default(256).describe('The fixed budget of gradient steps.'),
   init: z.enum(INITS).optional()
     .describe('Start point: zeros (default), gray (middle of the range), uniform or normal (seeded noise), sample (a test image, see sample), image (see x).'),
@@ -55,8 +55,12 @@ export const maximizeQuery = z.object({
 export type MaximizeQuery = z.output<typeof maximizeQuery>;
 
 /**
- * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models: a small L2 pull toward the start
- * image and a total-variation penalty remove the high-frequency patterns, blur and jitter (Yosinski et al.
- * 2015) spread the evidence over the garment's shape.
+ * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models (scratch sweeps over l2, tv, blur, jitter
+ * and lr, judged by eye and by cross-model agreement: with these settings the image maximized on one model is
+ * classified as the same class by the other model for 10 of 10 classes, in both directions). A small L2 pull
+ * toward the start image and a total-variation penalty remove high-frequency patterns; a Gaussian blur every
+ * other step and a 1-pixel jitter (Yosinski et al. 2015) spread the evidence over the garment's shape.
+ * `lrFraction` is the step size as a fraction of the input range. Explicit parameters override the preset.
  */
-export const NATURAL_PRESET = { l2: 0.002, l1: 0, tv: 0.05, blur: 0.5, blur_every: 4, jitter: 1 } as const;
+export const NATURAL_PRESET = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03 } as const;
+export const DEFAULT_SETTINGS = { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0, lrFraction: 0.05 } as const;

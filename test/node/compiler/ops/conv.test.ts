@@ -30,7 +30,7 @@ interface ConvGeometry {
 const extent = (k: number, d: number) => (k - 1) * d + 1;
 
 /** The pads the ONNX spec prescribes for a geometry (auto_pad resolved). */
-export function resolvedPads(g: ConvGeometry): number[] {
+function resolvedPads(g: ConvGeometry): number[] {
   const r = g.spatial.length;
   if (g.autoPad === 'VALID') return Array<number>(2 * r).fill(0);
   if (g.autoPad === 'NOTSET') return g.pads;

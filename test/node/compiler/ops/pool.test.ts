@@ -54,13 +54,17 @@ function layout(g: PoolGeometry): { pads: number[]; out: number[] } {
   return { pads, out };
 }
 
-/** Window taps of x [N, C, ...spatial] padded with `value`: one [N, C, ...out] tensor per kernel offset. */
-function taps(x: tf.Tensor, g: PoolGeometry, value: number): tf.Tensor[] {
-  const r = g.spatial.length;
-  const { pads, out } = layout(g);
+/**
+ * Window taps of x [N, C, ...spatial] padded with `value`: one [N, C, ...out] tensor per kernel offset, window
+ * o starting at o * stride - pad_begin. `at` overrides the layout (pads and output sizes).
+ */
+function taps(x: tf.Tensor, g: PoolGeometry, value: number, at = layout(g)): tf.Tensor[] {
+  const sizes = x.shape.slice(2);
+  const r = sizes.length;
+  const { pads, out } = at;
   // pad the ends far enough for every window (ceil mode may run past the end padding)
-  const ends = g.spatial.map((size, i) => Math.max(pads[i + r]!, (out[i]! - 1) * g.strides[i]! + extent(g.kernel[i]!, g.dilations[i]!) - size - pads[i]!));
-  const padded = tf.pad(x, [[0, 0], [0, 0], ...g.spatial.map((_, i) => [pads[i]!, ends[i]!] as [number, number])], value);
+  const ends = sizes.map((size, i) => Math.max(pads[i + r]!, (out[i]! - 1) * g.strides[i]! + extent(g.kernel[i]!, g.dilations[i]!) - size - pads[i]!));
+  const padded = tf.pad(x, [[0, 0], [0, 0], ...sizes.map((_, i) => [pads[i]!, ends[i]!] as [number, number])], value);
   const result: tf.Tensor[] = [];
   const offsets = g.kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => Array.from({ length: k }, (_, t) => [...o, t])), [[]]);
   for (const off of offsets) {
@@ -78,31 +82,20 @@ function referenceMax(x: tf.Tensor, g: PoolGeometry): tf.Tensor {
   return tf.max(tf.stack(taps(x, g, -1e9)), 0);
 }
 
+/**
+ * The sum of each window over its divisor: the number of taps inside the input (count_include_pad=0), or
+ * inside the input and its explicit pads (count_include_pad=1: ones over input + pads, zeros past them, pooled
+ * on the same grid).
+ */
 function referenceAverage(x: tf.Tensor, g: PoolGeometry, includePad: boolean): tf.Tensor {
   const sum = tf.addN(taps(x, g, 0));
-  // the divisor: taps that fall inside the input (or inside input + explicit pads)
-  const r = g.spatial.length;
-  const { pads } = layout(g);
-  const ones = tf.ones([1, 1, ...g.spatial]);
-  const mask = includePad ? tf.pad(ones, [[0, 0], [0, 0], ...g.spatial.map((_, i) => [pads[i]!, pads[i + r]!] as [number, number])], 1) : ones;
-  const maskGeometry = includePad
-    ? { ...g, spatial: g.spatial.map((s, i) => s + pads[i]! + pads[i + r]!), pads: Array<number>(2 * r).fill(0), autoPad: 'NOTSET' as const }
-    : g;
-  // (the padded mask is pooled with the original output grid: same starts shifted by the begin pads)
-  const count = includePad ? countShifted(mask, g) : tf.addN(taps(mask, maskGeometry, 0));
-  return tf.div(sum, count);
-}
-
-/** Divisor with count_include_pad=1: taps inside [-pad_begin, size + pad_end) on the original grid. */
-function countShifted(paddedOnes: tf.Tensor, g: PoolGeometry): tf.Tensor {
   const r = g.spatial.length;
   const { pads, out } = layout(g);
-  // paddedOnes covers [-pad_begin, size + pad_end); extend with zeros past it for ceil-mode windows
-  const ends = g.spatial.map((size, i) => Math.max(0, (out[i]! - 1) * g.strides[i]! + extent(g.kernel[i]!, g.dilations[i]!) - size - pads[i]! - pads[i + r]!));
-  const t = tf.pad(paddedOnes, [[0, 0], [0, 0], ...ends.map((e) => [0, e] as [number, number])], 0);
-  const geometry = { ...g, spatial: t.shape.slice(2), pads: Array<number>(2 * r).fill(0), autoPad: 'NOTSET' as const, ceil: false };
-  // the same grid: out windows starting at o * stride in padded coordinates
-  return tf.addN(taps(t, { ...geometry, spatial: geometry.spatial }, 0).map((v) => tf.slice(v, Array<number>(2 + r).fill(0), [1, 1, ...out])));
+  const ones = tf.ones([1, 1, ...g.spatial]);
+  const count = includePad
+    ? tf.addN(taps(tf.pad(ones, [[0, 0], [0, 0], ...g.spatial.map((_, i) => [pads[i]!, pads[i + r]!] as [number, number])], 1), g, 0, { pads: Array<number>(2 * r).fill(0), out }))
+    : tf.addN(taps(ones, g, 0));
+  return tf.div(sum, count);
 }
 
 function poolAttrs(g: PoolGeometry, extra: Record<string, Attr> = {}, withDilations = false): Record<string, Attr> {

@@ -1,0 +1,2 @@
+import { openApiDocument } from '../../../functions/api/routes/openapi.ts';
+export const doc = openApiDocument();
