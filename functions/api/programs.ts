@@ -3,7 +3,7 @@
  * milliseconds, a request should not pay that twice. Keyed by model hash and target; least recently used
  * programs are released beyond a small count (Workers isolates have 128 MB).
  */
-import { compileGradient } from '../compiler/index.js';
+import { compileGradient, encodeProgram, programMeta } from '../compiler/index.js';
 import { createRunner, type GradientRunner } from '../engine/runner.js';
 import type { ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
@@ -31,7 +31,7 @@ export class ProgramCache {
         input: record.info.input.name,
         output: record.info.output.name,
       });
-      return createRunner(ort, program);
+      return createRunner(ort, encodeProgram(program), programMeta(program));
     })();
     entry.catch(() => this.entries.delete(key));
     this.entries.set(key, entry);

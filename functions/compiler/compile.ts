@@ -27,9 +27,8 @@ export interface CompileOptions {
   output?: string;
 }
 
-export interface GradientProgram {
-  /** the gradient graph */
-  model: OnnxModel;
+/** Everything about a compiled program except the graph itself: serializable, stored beside its ONNX bytes. */
+export interface ProgramMeta {
   input: { name: string; shape: Dim[] };
   /** names of the program's outputs */
   outputs: { model: string; logits: string; objective: string; grad: string };
@@ -37,6 +36,8 @@ export interface GradientProgram {
   weights: string;
   /** number of units the objective weights address (classes for logit/logprob/prob) */
   units: number;
+  /** number of classes (width of the logits) */
+  classes: number;
   /** what the model's own output holds */
   outputKind: OutputKind;
   target: Target;
@@ -44,6 +45,11 @@ export interface GradientProgram {
   opTypes: Record<string, number>;
   /** estimated FLOPs of one forward pass for one sample (see cost.ts); a gradient step is about 3x */
   forwardFlops: number;
+}
+
+export interface GradientProgram extends ProgramMeta {
+  /** the gradient graph */
+  model: OnnxModel;
 }
 
 function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
@@ -189,11 +195,23 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
     outputs: { model: output.name, logits: head.logits, objective: NAMES.objective, grad: NAMES.grad },
     weights: NAMES.weights,
     units: target.units,
+    classes: classesOf(w.info.get(head.logits)?.shape, target.units),
     outputKind: head.outputKind,
     target,
     opTypes,
     forwardFlops: flops,
   };
+}
+
+function classesOf(shape: (number | string | null)[] | null | undefined, fallback: number): number {
+  const c = shape?.[shape.length - 1];
+  return shape?.length === 2 && typeof c === 'number' ? c : fallback;
+}
+
+/** The serializable part of a program. */
+export function programMeta(p: GradientProgram): ProgramMeta {
+  const { model: _graph, ...meta } = p;
+  return meta;
 }
 
 /** Keeps only the nodes the outputs depend on. */

@@ -3,7 +3,7 @@
  * model's logits, the objective and its gradient. Models exported with a fixed batch size (1, 10, ...) are run
  * in chunks of that size, padded with zero rows whose objective weights are zero.
  */
-import { encodeProgram, type GradientProgram } from '../compiler/index.js';
+import type { ProgramMeta } from '../compiler/index.js';
 import type { Ort, OrtSession } from './ort-types.js';
 
 export interface StepOutput {
@@ -16,7 +16,8 @@ export interface StepOutput {
 }
 
 export interface GradientRunner {
-  program: GradientProgram;
+  /** what the program computes (input, outputs, units, cost) */
+  meta: ProgramMeta;
   /** elements per sample */
   sampleSize: number;
   /** number of classes in the logits */
@@ -31,8 +32,9 @@ export interface GradientRunner {
   release(): Promise<void>;
 }
 
-export async function createRunner(ort: Ort, program: GradientProgram): Promise<GradientRunner> {
-  const session: OrtSession = await ort.InferenceSession.create(encodeProgram(program), {
+/** A runner for a program given as ONNX bytes (encodeProgram) and its metadata (programMeta). */
+export async function createRunner(ort: Ort, bytes: Uint8Array, program: ProgramMeta): Promise<GradientRunner> {
+  const session: OrtSession = await ort.InferenceSession.create(bytes, {
     logSeverityLevel: 3,
     graphOptimizationLevel: 'all',
   });
@@ -40,8 +42,7 @@ export async function createRunner(ort: Ort, program: GradientProgram): Promise<
   const sampleDims = dims.slice(1) as number[];
   const sampleSize = sampleDims.reduce((a, b) => a * b, 1);
   const fixedBatch = typeof dims[0] === 'number' ? dims[0] : null;
-  const logitsShape = program.model.graph.outputs.find((o) => o.name === program.outputs.logits)?.shape;
-  const classes = typeof logitsShape?.[1] === 'number' ? logitsShape[1] : program.units;
+  const classes = program.classes;
   const units = program.units;
 
   async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
@@ -57,7 +58,7 @@ export async function createRunner(ort: Ort, program: GradientProgram): Promise<
   }
 
   return {
-    program,
+    meta: program,
     sampleSize,
     classes,
     fixedBatch,

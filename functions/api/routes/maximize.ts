@@ -54,7 +54,7 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
 async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<{ result: AscentResult; gflop: number; runner: GradientRunner }> {
   const { plan } = p;
   const runner = await c.var.app.programs.runner(p.record, plan.target).catch((e) => programProblem(e, plan.target));
-  const gflop = gradientGflop(runner.program.forwardFlops, plan.steps, plan.batch, runner.fixedBatch);
+  const gflop = gradientGflop(runner.meta.forwardFlops, plan.steps, plan.batch, runner.fixedBatch);
   checkBudget(gflop, c.var.app.maxGflop);
   const result = await ascend(runner, {
     layout: plan.layout,
@@ -66,7 +66,7 @@ async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<type
     regularization: plan.regularization,
     starts: plan.starts,
     batch: plan.batch,
-    weights: plan.weights(runner.program.units),
+    weights: plan.weights(runner.meta.units),
     traceClass: Array(plan.batch).fill(plan.classIndex ?? -1),
     seed: plan.seed,
     ...(onStep ? { onStep } : {}),

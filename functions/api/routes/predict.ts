@@ -22,7 +22,7 @@ async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Arr
     throw new ApiProblem(422, PROBLEM.unsupportedModel, `The model cannot be run: ${e.message}`);
   });
   const x = pixelsToInput(pixels, layout, { min: info.input.min, max: info.input.max });
-  const out = await runner.run(x, 1, new Float32Array(runner.program.units));
+  const out = await runner.run(x, 1, new Float32Array(runner.meta.units));
   const p = softmaxRow(out.logits, 0, runner.classes);
   const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
   const round = (v: number) => Number(v.toPrecision(7));

@@ -1,7 +1,8 @@
 /**
  * One gradient test case: a small ONNX graph (see op-graph.ts) and the same computation in TensorFlow.js (see
- * oracle.ts). `checkOps` compiles and runs every case with onnxruntime and compares the model output and the
- * gradient with the reference; it returns one line per failing case so a test reports all of them at once.
+ * oracle.ts). `checkOps` compiles and runs every case with onnxruntime, compares the model output and the
+ * gradient with the reference and the program's objective with its own output; it returns one line per failing
+ * case so a test reports all of them at once.
  */
 import { TOLERANCE, mismatch, oracle, type OracleOp } from './oracle.js';
 import { compileOpGraph, runProgram, type OpGraph } from './op-graph.js';
