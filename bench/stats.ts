@@ -43,3 +43,24 @@ export async function repeat(work: () => unknown, reps: number, warmup = 1): Pro
 
 export const medianCpu = (ts: readonly Timing[]) => median(ts.map((t) => t.cpuMs));
 export const medianWall = (ts: readonly Timing[]) => median(ts.map((t) => t.wallMs));
+
+/**
+ * Repeats `run` (which returns the cost of one run) until the cost has settled: JIT and WebAssembly tier-up
+ * in V8 make the first tens of requests slower, so a fixed small warm-up is not enough. Settled means the
+ * median of the last `window` runs is within 10% of the median of the `window` runs before; bounded by
+ * `maxRuns` and `maxMs` of wall time. Returns the costs seen.
+ */
+export async function warmUntilSettled(run: () => Promise<number>, opts: { window: number; minRuns?: number; maxRuns: number; maxMs: number }): Promise<number[]> {
+  const costs: number[] = [];
+  const end = performance.now() + opts.maxMs;
+  const w = opts.window;
+  while (costs.length < opts.maxRuns && performance.now() < end) {
+    costs.push(await run());
+    if (costs.length >= Math.max(2 * w, opts.minRuns ?? 0)) {
+      const last = median(costs.slice(-w));
+      const before = median(costs.slice(-2 * w, -w));
+      if (Math.abs(last - before) <= 0.1 * before) break;
+    }
+  }
+  return costs;
+}

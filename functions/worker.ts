@@ -7,24 +7,35 @@ import { workersCache } from './api/cache.js';
 import { builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
+import { r2Store } from './hosts/workerd/r2.js';
+import { UploadStore } from './registry/uploads.js';
 
 export interface Env {
   ASSETS: Fetcher;
+  /** uploaded models and compiled programs */
+  MODELS?: R2Bucket;
   /** per-request work limit in GFLOP (wrangler.toml [vars]) */
   MAX_GFLOP?: string;
+  /** when set (wrangler secret put UPLOAD_TOKEN), uploads need it as a bearer token */
+  UPLOAD_TOKEN?: string;
 }
 
 let app: ReturnType<typeof createApp> | undefined;
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-    app ??= createApp({
-      registry: builtinRegistry,
-      loadOrt,
-      samples: bundledSamples,
-      cache: workersCache(),
-      ...(env.MAX_GFLOP ? { maxGflop: Number(env.MAX_GFLOP) } : {}),
-    });
+    if (!app) {
+      const store = env.MODELS ? r2Store(env.MODELS) : undefined;
+      app = createApp({
+        registry: builtinRegistry,
+        loadOrt,
+        samples: bundledSamples,
+        cache: workersCache(),
+        ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
+        ...(env.MAX_GFLOP ? { maxGflop: Number(env.MAX_GFLOP) } : {}),
+        ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
+      });
+    }
     // Static files normally never reach the Worker (the asset router answers first); anything else outside the
     // API goes to the assets binding, which serves the site's 404 page.
     if (!new URL(request.url).pathname.startsWith('/api/')) return env.ASSETS.fetch(request);

@@ -13,6 +13,9 @@ import { maximizeRoute } from './routes/maximize.js';
 import { openApiRoute } from './routes/openapi.js';
 import { predictRoute } from './routes/predict.js';
 import { samplesRoute } from './routes/samples.js';
+import { uploadRoute } from './routes/upload.js';
+import { withUploads, type UploadStore } from '../registry/uploads.js';
+import type { BlobStore } from '../registry/store.js';
 import type { ResultCache } from './cache.js';
 import type { ModelRegistry } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
@@ -26,6 +29,12 @@ export interface AppDeps {
   cache: ResultCache;
   /** the per-request work limit in GFLOP (default DEFAULT_MAX_GFLOP) */
   maxGflop?: number;
+  /** uploaded models (absent: uploads disabled) */
+  uploads?: UploadStore;
+  /** where compiled programs are kept between isolates */
+  programStore?: BlobStore;
+  /** when set, uploads need this bearer token */
+  uploadToken?: string;
 }
 
 export interface AppContext extends AppDeps {
@@ -36,13 +45,19 @@ export interface AppContext extends AppDeps {
 export type AppEnv = { Variables: { app: AppContext } };
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const context: AppContext = { ...deps, programs: new ProgramCache(deps.loadOrt), maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP };
+  const context: AppContext = {
+    ...deps,
+    registry: withUploads(deps.registry, deps.uploads),
+    programs: new ProgramCache(deps.loadOrt, deps.programStore),
+    maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP,
+  };
   const api = new Hono<AppEnv>();
   api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params'], maxAge: 86400 }));
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();
   });
+  api.route('/models', uploadRoute);
   api.route('/models', modelsRoute);
   api.route('/maximize', maximizeRoute);
   api.route('/predict', predictRoute);

@@ -137,7 +137,11 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   }
 
   // start point
-  let init = q.init ?? (q.sample !== undefined ? 'sample' : q.x !== undefined ? 'image' : 'zeros');
+  // regularizers and start: preset first, explicit parameters override it
+  const base = q.preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;
+  // default start: mid-range gray plus seeded noise. Not all-black: at x = 0 many ReLU networks have exactly zero
+  // gradient (every first-layer unit off), and the search would never move.
+  const init = q.init ?? (q.sample !== undefined ? 'sample' : q.x !== undefined ? 'image' : base.init);
   if (q.sample !== undefined && init !== 'sample') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" only goes with init=sample (got init=${init}).`, { parameter: 'sample' });
   if (q.x !== undefined && init !== 'image') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "x" only goes with init=image (got init=${init}).`, { parameter: 'x' });
   const batch = q.restarts;
@@ -179,8 +183,6 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const maskParsed = q.mask !== undefined ? parseMask(q.mask, layout) : undefined;
   const constraints: Constraints = { min, max, eps: q.eps, norm: q.norm, ...(maskParsed ? { mask: maskParsed.mask } : {}) };
 
-  // regularizers: preset first, explicit parameters override it
-  const base = q.preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;
   const regularization: Regularization = {
     ...NO_REGULARIZATION,
     l2: q.l2 ?? base.l2,

@@ -1,38 +1,37 @@
 /**
- * Compiled gradient programs, kept per isolate: compiling a model and creating its onnxruntime session costs
- * milliseconds, a request should not pay that twice. Keyed by model hash and target; least recently used
- * programs are released beyond a small count (Workers isolates have 128 MB).
+ * Compiled gradient programs. Compiling a model and creating its onnxruntime session costs milliseconds, so a
+ * runner is kept per isolate (keyed by model, model hash and target; the least recently used are released beyond
+ * a small count, isolates have 128 MB), and compiled programs are kept in the blob store (R2) so a cold isolate
+ * does not compile again.
  */
-import { compileGradient, encodeProgram, programMeta } from '../compiler/index.js';
+import { compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { createRunner, type GradientRunner } from '../engine/runner.js';
+import { utf8, type BlobStore } from '../registry/store.js';
 import type { ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
 
 const MAX_PROGRAMS = 12;
 
+async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', utf8.encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class ProgramCache {
   private readonly entries = new Map<string, Promise<GradientRunner>>();
 
-  constructor(private readonly loadOrt: () => Promise<Ort>) {}
+  constructor(private readonly loadOrt: () => Promise<Ort>, private readonly store?: BlobStore) {}
 
   /** The runner for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name). */
   runner(record: ModelRecord, target: string): Promise<GradientRunner> {
-    const key = `${record.info.sha256}:${target}`;
+    const key = `${record.info.id}:${record.info.sha256}:${target}`;
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
       this.entries.set(key, entry);
       return entry;
     }
-    entry = (async () => {
-      const ort = await this.loadOrt();
-      const program = compileGradient(record.bytes, {
-        target,
-        input: record.info.input.name,
-        output: record.info.output.name,
-      });
-      return createRunner(ort, encodeProgram(program), programMeta(program));
-    })();
+    entry = this.build(record, target);
     entry.catch(() => this.entries.delete(key));
     this.entries.set(key, entry);
     while (this.entries.size > MAX_PROGRAMS) {
@@ -42,5 +41,32 @@ export class ProgramCache {
       evicted?.then((r) => r.release()).catch(() => {});
     }
     return entry;
+  }
+
+  private async key(record: ModelRecord, target: string): Promise<string> {
+    return `programs/${record.info.id}/${(await sha256Hex(`${record.info.sha256}:${target}`)).slice(0, 32)}`;
+  }
+
+  /** Keeps a program compiled elsewhere (at upload) in the store. */
+  async save(record: ModelRecord, target: string, bytes: Uint8Array, meta: ProgramMeta): Promise<void> {
+    if (!this.store) return;
+    const base = await this.key(record, target);
+    await this.store.put(`${base}.onnx`, bytes);
+    await this.store.put(`${base}.json`, utf8.encode(JSON.stringify(meta)));
+  }
+
+  private async build(record: ModelRecord, target: string): Promise<GradientRunner> {
+    const ort = await this.loadOrt();
+    const base = await this.key(record, target);
+    if (this.store) {
+      const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
+      if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta);
+    }
+    const program = compileGradient(record.bytes, { target, input: record.info.input.name, output: record.info.output.name });
+    const bytes = encodeProgram(program);
+    const meta = programMeta(program);
+    const runner = await createRunner(ort, bytes, meta);
+    await this.save(record, target, bytes, meta);
+    return runner;
   }
 }

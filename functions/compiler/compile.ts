@@ -52,7 +52,7 @@ export interface GradientProgram extends ProgramMeta {
   model: OnnxModel;
 }
 
-function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
+export function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
   const inputs = m.graph.inputs;
   if (name !== undefined) {
     const v = inputs.find((i) => i.name === name);
@@ -71,7 +71,7 @@ function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
   throw new ModelError(`the model has several float inputs (${floats.map((i) => `"${i.name}"`).join(', ')}); say which one is the image`);
 }
 
-function pickOutput(m: OnnxModel, name: string | undefined): ValueInfo {
+export function pickOutput(m: OnnxModel, name: string | undefined): ValueInfo {
   const outputs = m.graph.outputs;
   if (name !== undefined) {
     const v = outputs.find((o) => o.name === name);
@@ -87,7 +87,7 @@ function pickOutput(m: OnnxModel, name: string | undefined): ValueInfo {
 }
 
 /** Gives the input's unknown batch dimension a name, and refuses other unknown dimensions. */
-function concreteInput(v: ValueInfo): ValueInfo {
+export function concreteInput(v: ValueInfo): ValueInfo {
   if (!v.shape) throw new ModelError(`input "${v.name}" has no declared shape; Ascent needs to know the image size`);
   const shape = v.shape.map((d, i) => {
     if (d !== null) return d;

@@ -37,6 +37,19 @@ export interface ModelInfo {
   architecture?: string;
   training?: Record<string, unknown>;
   source: 'builtin' | 'upload';
+  /** uploads: what Ascent recognized in the file */
+  recognized?: {
+    /** HW, CHW, HWC or flat (see registry/layout.ts) */
+    layout: string;
+    /** fixed batch size, or 'dynamic' */
+    batch: number | 'dynamic';
+    inputShape: (number | string | null)[];
+    producer: string;
+    opset: number;
+    ops: Record<string, number>;
+  };
+  /** uploads: the normalization applied inside the graph, x_model = (pixel - mean) / std */
+  preprocessing?: { mean: number[]; std: number[] } | null;
 }
 
 export interface ModelRecord {

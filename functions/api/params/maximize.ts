@@ -26,7 +26,7 @@ export const maximizeQuery = z.object({
   lr: q.positive(1e6).optional().describe('Step size in input units. Default 0.05 x (max - min); 0.03 x (max - min) with preset=natural.'),
   steps: q.int(1, 4096).default(256).describe('The fixed budget of gradient steps.'),
   init: z.enum(INITS).optional()
-    .describe('Start point: zeros (default), gray (middle of the range), uniform or normal (seeded noise), sample (a test image, see sample), image (see x).'),
+    .describe('Start point: normal (default: middle of the range plus seeded Gaussian noise, std = range/6), zeros, gray (middle of the range), uniform (seeded), sample (a test image, see sample), image (see x).'),
   sample: q.int(0, 99_999).optional().describe('Index of a shipped test image to start from (implies init=sample).'),
   x: z.string().max(16_000).regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').optional()
     .describe('A start image in the URL: base64url of its 8-bit pixels, row-major (784 bytes for 28x28). Implies init=image.'),
@@ -60,7 +60,8 @@ export type MaximizeQuery = z.output<typeof maximizeQuery>;
  * classified as the same class by the other model for 10 of 10 classes, in both directions). A small L2 pull
  * toward the start image and a total-variation penalty remove high-frequency patterns; a Gaussian blur every
  * other step and a 1-pixel jitter (Yosinski et al. 2015) spread the evidence over the garment's shape.
- * `lrFraction` is the step size as a fraction of the input range. Explicit parameters override the preset.
+ * It starts from a black canvas (init=zeros), the background of the training images, which the L2 term pulls
+ * toward. `lrFraction` is the step size as a fraction of the input range. Explicit parameters override the preset.
  */
-export const NATURAL_PRESET = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03 } as const;
-export const DEFAULT_SETTINGS = { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0, lrFraction: 0.05 } as const;
+export const NATURAL_PRESET = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03, init: 'zeros' } as const;
+export const DEFAULT_SETTINGS = { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0, lrFraction: 0.05, init: 'normal' } as const;

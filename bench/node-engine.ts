@@ -1,0 +1,126 @@
+/**
+ * Ascent's engine in Node: `createRunner` + `ascend` (the loop the API runs), with onnxruntime-web on one
+ * thread, timed by this process's CPU clock around `ascend(...)` with a warm runner.
+ *
+ * The same run is split to show where the time goes:
+ *   in run     CPU inside the 257 `runner.run` calls of a request (256 steps + the final evaluation):
+ *              onnxruntime's share, including wrapping tensors and copying them in and out of the wasm heap;
+ *   the rest   the JavaScript side of the loop (optimizer, projection, trace, copies of the gradient);
+ *   fixed x    257 `runner.run` calls on a constant input (to spot data-dependent speed, e.g. denormals);
+ *   identity   257 `session.run` calls of a one-node Identity model of the same input: the fixed cost of a call.
+ */
+import { ascend, type AscentSpec } from '../functions/engine/ascent.js';
+import { createRunner, type GradientRunner } from '../functions/engine/runner.js';
+import { NO_REGULARIZATION } from '../functions/engine/regularizers.js';
+import { compileGradient, encodeProgram, programMeta } from '../functions/compiler/index.js';
+import { loadOrt } from '../functions/hosts/node/ort.js';
+import { identityModel } from './gradient-vs-forward.js';
+import { builtinModel, type BuiltinId } from './models.js';
+import { cpuNowMs, median, timed, warmUntilSettled, type Timing } from './stats.js';
+
+export const STEPS = 256;
+export const LR = 0.05;
+/** the class of batch-1 runs */
+export const CLASS = 7;
+
+export interface NodeEngineRow {
+  model: BuiltinId;
+  batch: number;
+  requests: Timing[];
+  warmups: number;
+  /** CPU ms inside runner.run during a request (257 calls), and the rest of the request */
+  inLoopRunMs: number;
+  inLoopRestMs: number;
+  /** CPU ms of 257 runner.run calls on a fixed input */
+  runOnlyMs: number;
+  /** CPU ms of 257 Identity session.run calls */
+  identityMs: number;
+  /** mean final probability of the target class over the batch */
+  probability: number;
+}
+
+/** Objective weights: one-hot class 7 (batch 1) or the 10x10 identity (batch 10: every class at once). */
+export function objectiveWeights(batch: number, classes = 10): Float32Array {
+  const w = new Float32Array(batch * classes);
+  if (batch === 1) w[CLASS] = 1;
+  else for (let s = 0; s < batch; s++) w[s * classes + (s % classes)] = 1;
+  return w;
+}
+
+export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick: boolean }): Promise<NodeEngineRow> {
+  const ort = await loadOrt();
+  const m = builtinModel(model);
+  const program = compileGradient(m.bytes, { input: m.input!, output: m.output! });
+  const runner = await createRunner(ort, encodeProgram(program), programMeta(program));
+  const size = runner.sampleSize;
+  const spec: AscentSpec = {
+    layout: { height: 28, width: 28, channels: 1, channelsLast: false },
+    grid: { min: 0, max: 1 },
+    constraints: { min: 0, max: 1, eps: 0, norm: 'linf' },
+    optimizer: 'adam',
+    lr: LR,
+    steps: STEPS,
+    regularization: NO_REGULARIZATION,
+    starts: new Float32Array(batch * size),
+    batch,
+    weights: objectiveWeights(batch, runner.classes),
+    traceClass: batch === 1 ? [CLASS] : Array.from({ length: batch }, (_, s) => s % runner.classes),
+    seed: 0,
+  };
+  try {
+    const warm = await warmUntilSettled(async () => (await timed(() => ascend(runner, spec))).cpuMs,
+      opts.quick ? { window: 3, maxRuns: 15, maxMs: 15_000 } : { window: 5, minRuns: 10, maxRuns: 60, maxMs: 30_000 });
+    const reps = opts.quick ? 5 : 15;
+    const requests: Timing[] = [];
+    let probability = NaN;
+    for (let i = 0; i < reps; i++) {
+      let r: Awaited<ReturnType<typeof ascend>> | undefined;
+      requests.push(await timed(async () => {
+        r = await ascend(runner, spec);
+      }));
+      if (r) probability = spec.traceClass.reduce((a, k, s) => a + r!.probabilities[s * r!.classes + k]!, 0) / batch;
+    }
+
+    // onnxruntime's share inside the loop: the same requests with the runner's calls timed
+    let inRun = 0;
+    const timedRunner: GradientRunner = {
+      ...runner,
+      run: async (...args) => {
+        const c0 = cpuNowMs();
+        const out = await runner.run(...args);
+        inRun += cpuNowMs() - c0;
+        return out;
+      },
+    };
+    const split: { total: number; run: number }[] = [];
+    for (let i = 0; i < Math.ceil(reps / 2); i++) {
+      inRun = 0;
+      const t = await timed(() => ascend(timedRunner, spec));
+      split.push({ total: t.cpuMs, run: inRun });
+    }
+    const inLoopRunMs = median(split.map((v) => v.run));
+    const inLoopRestMs = median(split.map((v) => v.total - v.run));
+
+    // the same number of runs on a fixed input
+    const x = new Float32Array(batch * size).fill(0.5);
+    const runOnly: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const c0 = cpuNowMs();
+      for (let t = 0; t <= STEPS; t++) await runner.run(x, batch, spec.weights);
+      runOnly.push(cpuNowMs() - c0);
+    }
+    const identity = await ort.InferenceSession.create(identityModel(['N', 28, 28]), { logSeverityLevel: 3 });
+    const feeds = { x: new ort.Tensor('float32', x, [batch, 28, 28]) };
+    for (let t = 0; t < 50; t++) await identity.run(feeds);
+    const identityRuns: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const c0 = cpuNowMs();
+      for (let t = 0; t <= STEPS; t++) await identity.run(feeds);
+      identityRuns.push(cpuNowMs() - c0);
+    }
+    await identity.release();
+    return { model, batch, requests, warmups: warm.length, inLoopRunMs, inLoopRestMs, runOnlyMs: median(runOnly), identityMs: median(identityRuns), probability };
+  } finally {
+    await runner.release();
+  }
+}

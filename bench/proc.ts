@@ -1,0 +1,109 @@
+/**
+ * CPU time of other processes, read from /proc (Linux): how the benchmark measures workerd from outside, since
+ * a Worker cannot read its own CPU time (in production its clocks stand still while it computes).
+ *   - /proc/<pid>/stat fields 14-15 (utime, stime): the whole process, exited threads included, in clock ticks
+ *     (1/CLK_TCK s, usually 10 ms: too coarse for one request, fine for a series);
+ *   - /proc/<pid>/task/<tid>/schedstat field 1: nanoseconds on CPU per live thread, summed over the threads.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+
+let tck: number | undefined;
+
+/** Clock ticks per second (`getconf CLK_TCK`). */
+export function clockTicks(): number {
+  if (tck === undefined) {
+    try {
+      tck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      tck = 100;
+    }
+  }
+  return tck;
+}
+
+/** Fields of /proc/<pid>/stat after the command name (field 3 onwards), or undefined when the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process in milliseconds (tick resolution). */
+export function statCpuMs(pid: number): number {
+  const f = statFields(pid);
+  if (!f) return NaN;
+  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks();
+}
+
+/** CPU time of a process's live threads in milliseconds (nanosecond resolution), or NaN without schedstat. */
+export function schedCpuMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return ns / 1e6;
+}
+
+export const schedstatAvailable = () => existsSync('/proc/self/schedstat');
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  args: string[];
+}
+
+/** All processes below `root` (children, grandchildren, ...). */
+export function descendants(root: number): ProcInfo[] {
+  const all: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const f = statFields(pid);
+    if (!f) continue;
+    let comm = '';
+    let args: string[] = [];
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    all.push({ pid, ppid: Number(f[1]), comm, args });
+  }
+  const out: ProcInfo[] = [];
+  const frontier = [root];
+  while (frontier.length) {
+    const p = frontier.pop()!;
+    for (const c of all) {
+      if (c.ppid === p) {
+        out.push(c);
+        frontier.push(c.pid);
+      }
+    }
+  }
+  return out;
+}
+
+/** Pids of the members of a process group that are still alive. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (f && Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(name));
+  }
+  return out;
+}

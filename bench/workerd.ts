@@ -1,0 +1,176 @@
+/**
+ * Ascent through `wrangler dev`, i.e. inside the real workerd runtime: the CPU time the Worker's workerd process
+ * spends per request, read from /proc around each request (see proc.ts). Measured: the first request of a
+ * fresh isolate (onnxruntime start-up, compiling the model, creating the session, then the request), warm
+ * requests (each URL distinct so none is answered from the cache, checked with X-Ascent-Cache: miss) and cache
+ * hits (the same URL again, X-Ascent-Cache: hit).
+ *
+ * The API has no one-request-all-classes mode, so batch 10 is measured as restarts=10 (ten starts of class 7
+ * optimized together: the same computational batch as ten classes at once).
+ */
+import { statCpuMs, schedCpuMs } from './proc.js';
+import { median, warmUntilSettled } from './stats.js';
+import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
+import type { BuiltinId } from './models.js';
+
+export interface WorkerdSample {
+  /** CPU of the Worker's workerd process, ms */
+  cpuMs: number;
+  /** CPU of wrangler's other workerd processes (the dev proxy), ms */
+  proxyMs: number;
+  wallMs: number;
+  cache: string;
+}
+
+export interface WorkerdConfig {
+  model: BuiltinId;
+  batch: 1 | 10;
+}
+
+export interface WorkerdRow extends WorkerdConfig {
+  warm: WorkerdSample[];
+  /** mean CPU per warm request from utime+stime ticks over the whole series (a coarse cross-check) */
+  warmTicksMs: number;
+  hit: WorkerdSample[];
+  /** warm-up requests before the measured ones */
+  warmups: number;
+  /** first request of a fresh isolate, compiled program already stored (batch 1 only) */
+  cold?: WorkerdSample;
+  /** final probability of the class, from the JSON of the last warm request */
+  probability: number;
+}
+
+export interface WorkerdResult {
+  rows: WorkerdRow[];
+  /** CPU the idle Worker process burns per second (background work that leaks into every reading) */
+  idleMsPerS: number;
+  startups: number;
+  /** the very first request with empty local state (the program is compiled and stored), batch 1 */
+  firstEver?: { model: BuiltinId; sample: WorkerdSample };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let sequence = 0;
+
+/** A maximize URL with the default work and a unique lr (0.05000001, 0.05000002, ...), so it is never cached. */
+function freshUrl(base: string, c: WorkerdConfig): string {
+  sequence += 1;
+  const lr = `0.05${String(sequence).padStart(6, '0')}`;
+  return `${base}/api/v1/maximize?model=${c.model}&class=7&format=json&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}`;
+}
+
+/** wrangler reloaded the Worker (a source file changed) during a measurement: the isolate is new. */
+class Reloaded extends Error {}
+
+async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit'): Promise<{ sample: WorkerdSample; body: string }> {
+  const reloads = dev.reloads();
+  const w0 = schedCpuMs(dev.worker.pid);
+  const p0 = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0);
+  const t0 = performance.now();
+  const res = await fetch(url, { signal: AbortSignal.timeout(180_000) });
+  const body = await res.text();
+  const wallMs = performance.now() - t0;
+  await sleep(25); // the worker may still be finishing bookkeeping after the last byte
+  const cpuMs = schedCpuMs(dev.worker.pid) - w0;
+  const proxyMs = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0) - p0;
+  if (!Number.isFinite(cpuMs) || dev.reloads() !== reloads) throw new Reloaded(`wrangler reloaded the Worker during ${url}`);
+  const cache = res.headers.get('x-ascent-cache') ?? 'none';
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
+  if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
+  return { sample: { cpuMs, proxyMs, wallMs, cache }, body };
+}
+
+async function idleRate(dev: WranglerDev): Promise<number> {
+  const c0 = schedCpuMs(dev.worker.pid);
+  await sleep(1000);
+  return schedCpuMs(dev.worker.pid) - c0;
+}
+
+/** Warm-up until settled, then `reps` distinct requests (cache misses), then cache hits of the last URL. */
+async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdRow> {
+  const reps = opts.quick ? 4 : 10;
+  opts.log(`workerd: ${c.model} batch ${c.batch}, warm`);
+  const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs,
+    opts.quick ? { window: 3, maxRuns: 12, maxMs: 20_000 } : { window: 5, minRuns: 10, maxRuns: 40, maxMs: 40_000 });
+  const warm: WorkerdSample[] = [];
+  const t0 = statCpuMs(dev.worker.pid);
+  let lastUrl = '';
+  let lastBody = '';
+  for (let i = 0; i < reps; i++) {
+    lastUrl = freshUrl(dev.base, c);
+    const r = await measured(dev, lastUrl, 'miss');
+    warm.push(r.sample);
+    lastBody = r.body;
+  }
+  const warmTicksMs = (statCpuMs(dev.worker.pid) - t0) / reps;
+  const hit: WorkerdSample[] = [];
+  for (let i = 0; i < reps; i++) hit.push((await measured(dev, lastUrl, 'hit')).sample);
+  const json = JSON.parse(lastBody) as { probability?: number };
+  return { ...c, warm, warmTicksMs, hit, warmups: warmup.length, probability: json.probability ?? NaN };
+}
+
+export async function workerdBench(configs: WorkerdConfig[], opts: { quick: boolean; cold: boolean; log: (s: string) => void }): Promise<WorkerdResult> {
+  const rows: WorkerdRow[] = [];
+  let startups = 0;
+  let idleMsPerS = NaN;
+  let firstEver: WorkerdResult['firstEver'];
+  const colds = new Map<BuiltinId, WorkerdSample>();
+  const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1).map((c) => c.model))] : [];
+  const state = stateFolder();
+  try {
+    // 1. empty local state: the very first request compiles the model and stores the program (R2); then warm
+    //    requests and cache hits for every configuration in this one isolate
+    opts.log('workerd: starting wrangler dev');
+    const dev = await startWrangler(state);
+    startups++;
+    try {
+      idleMsPerS = await idleRate(dev);
+      const first = coldModels[0];
+      if (first) {
+        opts.log(`workerd: very first request (empty state), ${first}`);
+        firstEver = { model: first, sample: (await measured(dev, freshUrl(dev.base, { model: first, batch: 1 }), 'miss')).sample };
+      }
+      for (const c of configs) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            rows.push(await warmSeries(dev, c, opts));
+            break;
+          } catch (e) {
+            if (!(e instanceof Reloaded) || attempt === 3) throw e;
+            opts.log(`workerd: ${e.message}; measuring ${c.model} batch ${c.batch} again`);
+            await dev.refresh();
+          }
+        }
+      }
+    } finally {
+      await dev.stop();
+    }
+    // 2. per model, a restarted wrangler dev (same state: the compiled program is in the store, as in
+    //    production after the first request anywhere): the first request of a fresh isolate
+    for (const model of coldModels) {
+      for (let attempt = 1; ; attempt++) {
+        opts.log(`workerd: restarting wrangler dev, first request of a fresh isolate, ${model}`);
+        const fresh = await startWrangler(state);
+        startups++;
+        try {
+          colds.set(model, (await measured(fresh, freshUrl(fresh.base, { model, batch: 1 }), 'miss')).sample);
+          break;
+        } catch (e) {
+          if (!(e instanceof Reloaded) || attempt === 3) throw e;
+          opts.log(`workerd: ${e.message}; once more`);
+        } finally {
+          await fresh.stop();
+        }
+      }
+    }
+  } finally {
+    removeState(state);
+  }
+  for (const r of rows) {
+    const cold = r.batch === 1 ? colds.get(r.model) : undefined;
+    if (cold) r.cold = cold;
+  }
+  return { rows, idleMsPerS, startups, ...(firstEver ? { firstEver } : {}) };
+}
+
+export const medianOf = (xs: WorkerdSample[], k: keyof Omit<WorkerdSample, 'cache'>) => median(xs.map((x) => x[k]));
