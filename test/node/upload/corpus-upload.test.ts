@@ -1,0 +1,112 @@
+/**
+ * Bring your own model: every differentiable model of the corpus is uploaded to the running product (wrangler dev)
+ * with the preprocessing its corpus entry gives, and a default maximize on it reaches p >= 0.99 for each of three
+ * classes, judged on the returned PNG by running the ORIGINAL file with onnxruntime (not Ascent's graph). The two
+ * edge cases are refused with errors that name the reason.
+ */
+import { decode } from 'fast-png';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrt } from '../../../functions/hosts/node/ort.js';
+import { CORPUS_MISSING, corpus, corpusBytes, corpusPresent, differentiable, preprocessing, type CorpusEntry } from '../helpers/corpus.js';
+import { startServer, type Server } from '../helpers/server.js';
+
+const CLASSES = [0, 3, 7];
+const entries = corpus();
+if (!corpusPresent) console.warn(CORPUS_MISSING);
+
+/** The description query for a corpus entry: the pixel range and normalization its model expects. */
+function describeQuery(e: CorpusEntry): string {
+  const pre = preprocessing(e);
+  if (pre.scale === 255) return 'min=0&max=255';
+  if (pre.offset === -1) return 'mean=0.5&std=0.5';
+  return '';
+}
+
+/** Probabilities of the original model on a returned PNG (enlarged by `scale`), with the corpus preprocessing. */
+async function judge(e: CorpusEntry, png: Uint8Array, scale: number): Promise<number[]> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(corpusBytes(e.file), { logSeverityLevel: 3 });
+  const img = decode(png);
+  const input = e.inputs.find((i) => i.dtype === 'float32')!;
+  const shape = input.shape.map((d) => (typeof d === 'number' ? d : 1));
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  const h = img.height / scale;
+  const w = img.width / scale;
+  const channels = per / (h * w);
+  const pre = preprocessing(e);
+  const sample = new Float32Array(per);
+  const chw = shape.length === 4 && shape[1] === channels && channels > 1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < channels; c++) {
+        const level = img.data[(y * scale * img.width + x * scale) * img.channels + (img.channels >= 3 ? c : 0)]!;
+        const i = chw ? (c * h + y) * w + x : (y * w + x) * channels + c;
+        sample[i] = pre.offset + (pre.scale * level) / 255;
+      }
+    }
+  }
+  const batch = new Float32Array(per * shape[0]!);
+  for (let b = 0; b < shape[0]!; b++) batch.set(sample, b * per);
+  const out = await session.run({ [input.name]: new ort.Tensor('float32', batch, shape) });
+  const y = Array.from((out[e.outputs.find((o) => o.dtype === 'float32')!.name]!.data as Float32Array).subarray(0, 10));
+  if (e.output_kind.startsWith('probabilities')) return y;
+  // logits or log-probabilities: softmax gives the probabilities either way
+  const m = Math.max(...y);
+  const ex = y.map((v) => Math.exp(v - m));
+  const s = ex.reduce((a, b) => a + b, 0);
+  return ex.map((v) => v / s);
+}
+
+describe.skipIf(!corpusPresent)('uploading the corpus to the running product', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const upload = (e: CorpusEntry) => fetch(`${server.url}/api/v1/models?title=${encodeURIComponent(e.file)}&${describeQuery(e)}`, {
+    method: 'POST',
+    body: corpusBytes(e.file),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+
+  it.each(entries.filter(differentiable).map((e) => [e.file, e] as const))('%s uploads and maximizes three classes to p >= 0.99', async (_f, e) => {
+    const r = await upload(e);
+    const info = (await r.json()) as { id: string; recognized: { layout: string }; input: { shape: number[] }; detail?: string };
+    expect(r.status, info.detail).toBe(201);
+    expect(info.id).toMatch(/^u-[0-9a-f]{32}$/);
+    for (const k of CLASSES) {
+      const m = await fetch(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}`);
+      expect(m.status).toBe(200);
+      const png = new Uint8Array(await m.arrayBuffer());
+      const p = await judge(e, png, 8);
+      expect(p[k], `${e.file} class ${k}: ${p.map((v) => v.toFixed(3)).join(' ')}`).toBeGreaterThanOrEqual(0.99);
+    }
+    // the same upload again is harmless: same id, nothing new
+    const again = await upload(e);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { id: string }).id).toBe(info.id);
+  });
+
+  it('refuses the int8-input model, saying why', async () => {
+    const r = await upload(entries.find((x) => x.file === 'keras_tf2onnx_fashion_int8.onnx')!);
+    expect(r.status).toBe(422);
+    expect(r.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await r.json()) as { detail: string }).detail).toMatch(/int8: there is no gradient with respect to an integer input/);
+  });
+
+  it('refuses the scikit-learn model, naming its ai.onnx.ml operators', async () => {
+    const r = await upload(entries.find((x) => x.file === 'skl2onnx_mnist_logreg.onnx')!);
+    expect(r.status).toBe(422);
+    const p = (await r.json()) as { detail: string; problems: { opType: string; node: string }[] };
+    expect(p.detail).toContain('ai.onnx.ml::LinearClassifier');
+    expect(p.problems.map((x) => x.opType)).toEqual(['ai.onnx.ml::LinearClassifier', 'ai.onnx.ml::Normalizer']);
+  });
+
+  it('keeps uploads out of the public list', async () => {
+    const list = (await (await fetch(`${server.url}/api/v1/models`)).json()) as { models: { id: string }[] };
+    expect(list.models.map((m) => m.id).sort()).toEqual(['fashion-cnn', 'fashion-mlp']);
+  });
+});
