@@ -13,6 +13,8 @@ export const CORPUS_DIR = fileURLToPath(new URL('../../shared/onnx-corpus/', imp
 
 export interface BenchModel {
   id: string;
+  /** the ONNX file */
+  path: string;
   bytes: Uint8Array;
   /** graph input and output names, when known (else the compiler picks the only float ones) */
   input?: string;
@@ -32,6 +34,7 @@ export function builtinModel(id: BuiltinId): BenchModel {
   if (!e) throw new Error(`models/manifest.json has no model ${id}`);
   return {
     id,
+    path: `${ROOT}models/${e.file}`,
     bytes: new Uint8Array(readFileSync(`${ROOT}models/${e.file}`)),
     input: e.input.name,
     output: e.output.name,
@@ -59,7 +62,7 @@ export function corpusModels(): BenchModel[] {
       // input range under which the model classifies best (corpus.json: "x in [0,1]", "x*255", "(x-0.5)/0.5")
       const p = e.input_preprocessing;
       const [min, max] = p.startsWith('x*255') ? [0, 255] : p.startsWith('(x-0.5)/0.5') ? [-1, 1] : [0, 1];
-      return { id: e.file.replace(/\.onnx$/, ''), bytes: new Uint8Array(readFileSync(`${CORPUS_DIR}${e.file}`)), min, max, source: 'corpus' as const };
+      return { id: e.file.replace(/\.onnx$/, ''), path: `${CORPUS_DIR}${e.file}`, bytes: new Uint8Array(readFileSync(`${CORPUS_DIR}${e.file}`)), min, max, source: 'corpus' as const };
     });
 }
 

@@ -108,10 +108,10 @@ async function main(): Promise<void> {
     }
     for (const batch of args.batches) {
       // estimate from a few steps (after one to compile kernels) before committing to full requests
-      await maximize(model, batch, 1);
+      await maximize(model, batch, 2);
       const c0 = cpuNowMs();
-      await maximize(model, batch, 4);
-      const estimateMs = ((cpuNowMs() - c0) / 4) * STEPS;
+      await maximize(model, batch, 8);
+      const estimateMs = ((cpuNowMs() - c0) / 8) * STEPS;
       const base = { model: id, batch, estimateMs, logitError };
       if (estimateMs > args.limitS * 1000) {
         rows.push({ ...base, requests: [], probability: NaN, skipped: `~${(estimateMs / 1000).toFixed(0)} s per request (over ${args.limitS} s)` });

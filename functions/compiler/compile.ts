@@ -160,7 +160,8 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
     w.active.add(NAMES.objective);
   }
 
-  const gradOf = differentiate(w, NAMES.objective, b);
+  // d objective / d target = the weights broadcast to the target's shape: the seed of the backward pass
+  const gradOf = differentiate(w, target.tensor, b, (h) => b.op('Expand', [NAMES.weights, h.shapeOf(target.tensor)], {}, 'seed'));
   b.nodes.push({ name: b.fresh('grad_node'), opType: 'Identity', domain: '', inputs: [gradOf], outputs: [NAMES.grad], attrs: {} });
   w.info.set(NAMES.grad, { dtype: 'float32', shape: input.shape });
   for (const [k, t] of b.initializers) w.initializers.set(k, t);

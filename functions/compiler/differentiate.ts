@@ -4,8 +4,7 @@
  * (a vector-Jacobian product emitted as ONNX nodes). A tensor read by several nodes receives the sum of their
  * contributions.
  */
-import { A, type OnnxNode } from '../onnx/model.js';
-import { tensor } from '../onnx/tensor.js';
+import type { OnnxNode } from '../onnx/model.js';
 import { CompileError, RuleError, type NodeProblem } from './errors.js';
 import { RULES } from './ops/index.js';
 import { fmt, type Dim } from './shapes.js';
@@ -13,8 +12,11 @@ import type { GraphBuilder } from '../onnx/builder.js';
 import type { WorkGraph } from './graph.js';
 import type { TensorInfo, VjpContext } from './ops/types.js';
 
-/** Emits the gradient of `objective` (a [N] tensor, seeded with ones) with respect to the graph input. */
-export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder): string {
+/**
+ * Emits the gradient with respect to the graph input of the objective sum_c w[c] t[c]: the backward pass starts
+ * at the target tensor t with the seed `seed(helpers)` (its gradient, the weights broadcast to t's shape).
+ */
+export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder, seed: (h: Helpers) => string): string {
   const helpers = makeHelpers(w, b);
 
   // The nodes that lie on a path from the input to the objective.
@@ -30,8 +32,7 @@ export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder):
   }
 
   const contributions = new Map<string, string[]>();
-  const seed = b.op('ConstantOfShape', [helpers.shapeOf(objective)], { value: A.tensor(tensor('float32', [1], [1])) }, 'seed');
-  contributions.set(objective, [seed]);
+  contributions.set(objective, [seed(helpers)]);
   const total = (t: string): string | undefined => {
     const parts = contributions.get(t);
     if (!parts || parts.length === 0) return undefined;
@@ -82,7 +83,7 @@ export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder):
   return total(w.input.name) ?? b.op('Sub', [w.input.name, w.input.name], {}, 'zero_grad');
 }
 
-type Helpers = Pick<VjpContext, 'f32' | 'i64' | 'shapeOf' | 'unbroadcast'>;
+export type Helpers = Pick<VjpContext, 'f32' | 'i64' | 'shapeOf' | 'unbroadcast' | 'reshapeLike'>;
 
 function makeHelpers(w: WorkGraph, b: GraphBuilder): Helpers {
   const constants = new Map<string, string>();
@@ -110,6 +111,14 @@ function makeHelpers(w: WorkGraph, b: GraphBuilder): Helpers {
         shapes.set(name, s);
       }
       return s;
+    },
+    // Reshape(g, shape of x) with a constant shape when x's non-batch dims are known (one node, not two)
+    reshapeLike: (g, x) => {
+      const shape = w.info.get(x)?.shape;
+      if (shape && shape.length > 0 && shape.slice(1).every((d) => typeof d === 'number')) {
+        return b.op('Reshape', [g, helpers.i64([typeof shape[0] === 'number' ? shape[0] : -1, ...(shape.slice(1) as number[])])]);
+      }
+      return b.op('Reshape', [g, helpers.shapeOf(x)]);
     },
     // Sums g over the axes along which a tensor of shape `to` was broadcast to `from` (NumPy rules).
     unbroadcast: (g, from, to) => {

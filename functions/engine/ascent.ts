@@ -18,7 +18,7 @@ import { optimizer, type OptimizerName } from './optimizers.js';
 import { rng } from './prng.js';
 import { quantize, snap, type Grid } from './quantize.js';
 import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
-import { softmaxRow, type GradientRunner } from './runner.js';
+import { classProbability, softmaxRow, type GradientRunner } from './runner.js';
 
 export interface AscentSpec {
   layout: ImageLayout;
@@ -91,19 +91,18 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       input = jittered;
     }
     const out = await runner.run(input, batch, spec.weights);
+    // the runner hands over fresh arrays: the gradient is updated in place
     let g = out.grad;
     if (unrolled) {
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
       g = unrolled;
-    } else {
-      g = Float32Array.from(g);
     }
     for (let s = 0; s < batch; s++) {
       const o = s * size;
       const pen = penalty(r, layout, x, x0, o);
       trace.objective[s]!.push(out.objective[s]! - pen);
       const k = spec.traceClass[s] ?? -1;
-      trace.probability[s]!.push(k >= 0 ? softmaxRow(out.logits, s, runner.classes)[k]! : NaN);
+      trace.probability[s]!.push(k >= 0 ? classProbability(out.logits, s, runner.classes, k) : NaN);
       applyPenalties(r, layout, x, x0, g, o);
       opt.step(x, g, o, size, t);
       if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);

@@ -25,7 +25,8 @@ export interface GradientRunner {
   /** fixed batch size of the model, or null when the batch is dynamic */
   fixedBatch: number | null;
   /**
-   * x: n samples; weights: n rows of `units` or a single row shared by all samples.
+   * x: n samples; weights: n rows of `units` or a single row shared by all samples. The arrays returned are
+   * fresh: the caller may modify them.
    */
   run(x: Float32Array, n: number, weights: Float32Array): Promise<StepOutput>;
   /** frees the onnxruntime session */
@@ -100,4 +101,14 @@ export function softmaxRow(logits: Float32Array, row: number, classes: number): 
   }
   for (let c = 0; c < classes; c++) p[c]! /= sum;
   return p;
+}
+
+/** Softmax probability of class k in one row of logits (no allocation: called every step). */
+export function classProbability(logits: Float32Array, row: number, classes: number, k: number): number {
+  const o = row * classes;
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
+  return Math.exp(logits[o + k]! - max) / sum;
 }

@@ -5,7 +5,7 @@
  * that says why (malformed bytes, external data, sparse or string initializers, control-flow sub-graphs).
  * `encodeModel` writes it back (tensors always as raw little-endian bytes).
  */
-import { onnx, int, bigint, type IAttributeProto, type ITensorProto, type IValueInfoProto } from './proto.js';
+import { onnx, int, bigint, type IAttributeProto, type IGraphProto, type ITensorProto, type IValueInfoProto } from './proto.js';
 import {
   DTYPE_CODES, allocate, bytesPerElement, dtypeCode, fromRawBytes, rawBytes, sizeOf,
   type DType, type Tensor,
@@ -27,7 +27,9 @@ export type Attr =
   | { type: 'tensor'; value: Tensor }
   | { type: 'floats'; value: number[] }
   | { type: 'ints'; value: number[] }
-  | { type: 'strings'; value: string[] };
+  | { type: 'strings'; value: string[] }
+  /** a sub-graph (Loop, If bodies): written by Ascent, never read from a user's model */
+  | { type: 'graph'; value: OnnxGraph };
 
 export interface OnnxNode {
   name: string;
@@ -150,6 +152,7 @@ function encodeAttr(name: string, a: Attr): IAttributeProto {
     case 'floats': return { name, type: 6, floats: a.value };
     case 'ints': return { name, type: 7, ints: a.value };
     case 'strings': return { name, type: 8, strings: a.value.map((s) => new TextEncoder().encode(s)) };
+    case 'graph': return { name, type: 5, g: encodeGraph(a.value) };
   }
 }
 
@@ -241,30 +244,33 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   };
 }
 
+function encodeGraph(g: OnnxGraph): IGraphProto {
+  return {
+    name: g.name,
+    node: g.nodes.map((n) => ({
+      name: n.name,
+      opType: n.opType,
+      domain: n.domain,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs).map(([k, a]) => encodeAttr(k, a)),
+    })),
+    initializer: [...g.initializers].map(([name, t]) => encodeTensor(name, t)),
+    input: g.inputs.map(encodeValueInfo),
+    output: g.outputs.map(encodeValueInfo),
+    valueInfo: g.valueInfo.map(encodeValueInfo),
+  };
+}
+
 /** Writes a model as ONNX protobuf bytes. */
 export function encodeModel(m: OnnxModel): Uint8Array {
-  const g = m.graph;
   return onnx.ModelProto.encode({
     irVersion: m.irVersion,
     producerName: m.producerName,
     producerVersion: m.producerVersion,
     opsetImport: [...m.opsets].map(([domain, version]) => ({ domain, version })),
     metadataProps: Object.entries(m.metadata).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: g.name,
-      node: g.nodes.map((n) => ({
-        name: n.name,
-        opType: n.opType,
-        domain: n.domain,
-        input: n.inputs,
-        output: n.outputs,
-        attribute: Object.entries(n.attrs).map(([k, a]) => encodeAttr(k, a)),
-      })),
-      initializer: [...g.initializers].map(([name, t]) => encodeTensor(name, t)),
-      input: g.inputs.map(encodeValueInfo),
-      output: g.outputs.map(encodeValueInfo),
-      valueInfo: g.valueInfo.map(encodeValueInfo),
-    },
+    graph: encodeGraph(m.graph),
   }).finish();
 }
 

@@ -108,13 +108,25 @@ export const poolRules: RuleTable = {
     vjp: (n, cx) => {
       const g = cx.gy(0)!;
       if (attr.int(n, 'storage_order', 0) !== 0) throw new RuleError('storage_order=1 (column-major indices) is not supported');
+      const kernel = attr.ints(n, 'kernel_shape')!;
+      const strides = attr.ints(n, 'strides') ?? kernel.map(() => 1);
+      const dilations = attr.ints(n, 'dilations') ?? kernel.map(() => 1);
+      if (kernel.every((k, i) => strides[i]! >= k && dilations[i] === 1)) {
+        // disjoint windows: every input element is the maximum of at most one window, so scattering g back by
+        // assignment (MaxUnpool, one node) equals the sum
+        return [cx.b.op('MaxUnpool', [g, cx.y(1), cx.shapeOf(cx.x(0))], {
+          kernel_shape: A.ints(kernel),
+          strides: A.ints(strides),
+          ...(n.attrs.pads ? { pads: n.attrs.pads } : {}),
+        })];
+      }
       const flat = cx.i64([-1]);
       const zeros = cx.b.op('Reshape', [cx.b.op('Sub', [cx.x(0), cx.x(0)]), flat]);
       const scattered = cx.b.op('ScatterElements', [zeros, cx.b.op('Reshape', [cx.y(1), flat]), cx.b.op('Reshape', [g, flat])], {
         axis: A.int(0),
         reduction: A.string('add'),
       });
-      return [cx.b.op('Reshape', [scattered, cx.shapeOf(cx.x(0))])];
+      return [cx.reshapeLike(scattered, cx.x(0))];
     },
   },
 

@@ -41,7 +41,7 @@ function operandInts(cx: VjpContext, i: number, what: string): number[] {
 /** dx = reshape(g, shape(x)): for every op that only reinterprets the layout. */
 function reshapeBack(_n: OnnxNode, cx: VjpContext): (string | undefined)[] {
   const g = cx.gy(0);
-  return [g ? cx.b.op('Reshape', [g, cx.shapeOf(cx.x(0))]) : undefined];
+  return [g ? cx.reshapeLike(g, cx.x(0)) : undefined];
 }
 
 /** Legalizes an op whose `axes` moved from attribute to input at opset 13 (Squeeze, Unsqueeze, ReduceSum). */

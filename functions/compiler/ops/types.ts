@@ -59,6 +59,8 @@ export interface VjpContext {
   i64(values: number[], dims?: number[]): string;
   /** runtime shape of a forward tensor (one Shape node per tensor, shared) */
   shapeOf(name: string): string;
+  /** reshape `g` to the shape of the forward tensor `x` */
+  reshapeLike(g: string, x: string): string;
   /** sum `g` (shaped like `from`) down to shape `to`, undoing NumPy broadcasting */
   unbroadcast(g: string, from: readonly Dim[], to: readonly Dim[]): string;
 }

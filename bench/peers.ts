@@ -1,0 +1,115 @@
+/**
+ * Runs the peers in child processes and reads their JSON: the tfjs loop (one process per tfjs backend) and the
+ * PyTorch loop (Debian's python3-torch through /usr/bin/python3). Also computes the reference the peers check
+ * their weights against: onnxruntime's logits of a test image, from Ascent's gradient program.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { compileGradient, encodeProgram, programMeta } from '../functions/compiler/index.js';
+import { createRunner } from '../functions/engine/runner.js';
+import { loadOrt } from '../functions/hosts/node/ort.js';
+import { builtinModel, testImage, ROOT, type BuiltinId } from './models.js';
+import type { TfjsArgs, TfjsResult } from './tfjs-loop.js';
+import type { Timing } from './stats.js';
+
+export const PYTHON = '/usr/bin/python3';
+
+export interface Reference {
+  pixels: number[];
+  logits: number[];
+}
+
+/** onnxruntime's logits for test image 0 (what the peers' rebuilt networks must reproduce). */
+export async function referenceLogits(id: BuiltinId): Promise<Reference> {
+  const ort = await loadOrt();
+  const m = builtinModel(id);
+  const program = compileGradient(m.bytes, { input: m.input!, output: m.output! });
+  const runner = await createRunner(ort, encodeProgram(program), programMeta(program));
+  try {
+    const { pixels } = testImage(0);
+    const w = new Float32Array(runner.meta.units);
+    const out = await runner.run(pixels, 1, w);
+    return { pixels: Array.from(pixels), logits: Array.from(out.logits.subarray(0, runner.classes)) };
+  } finally {
+    await runner.release();
+  }
+}
+
+const live = new Set<ReturnType<typeof spawn>>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** Runs a command, feeds `input` on stdin, returns stdout; fails on a non-zero exit or after `timeoutMs`. */
+function run(command: string, args: string[], input: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env });
+    live.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args[0] ?? ''}: timed out after ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(e);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      live.delete(child);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.join(' ').slice(0, 80)} exited with ${code}\n${err}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').pop() ?? '{}') as unknown;
+
+export async function tfjsPeer(args: TfjsArgs, timeoutMs: number): Promise<TfjsResult> {
+  const out = await run(process.execPath, ['--import', 'tsx', `${ROOT}bench/tfjs-loop.ts`, JSON.stringify(args)], '', timeoutMs);
+  return lastJsonLine(out) as TfjsResult;
+}
+
+export interface TorchRow {
+  model: BuiltinId;
+  batch: number;
+  requests: Timing[];
+  probability: number;
+  logitError: number;
+  skipped?: string;
+}
+
+export interface TorchResult {
+  /** "not installed" when python3-torch (or onnx, numpy) is missing */
+  error?: string;
+  detail?: string;
+  torch?: string;
+  numpy?: string;
+  onnx?: string;
+  threads?: number;
+  rows: TorchRow[];
+}
+
+export async function torchPeer(opts: { models: BuiltinId[]; batches: number[]; quick: boolean; steps: number; lr: number; cls: number; reference: Record<string, Reference> },
+  timeoutMs: number): Promise<TorchResult> {
+  if (!existsSync(PYTHON)) return { error: 'not installed', detail: `${PYTHON} is missing`, rows: [] };
+  const request = {
+    models: opts.models.map((id) => ({ id, onnx: builtinModel(id).path, ...opts.reference[id] })),
+    batches: opts.batches,
+    quick: opts.quick,
+    steps: opts.steps,
+    lr: opts.lr,
+    cls: opts.cls,
+  };
+  // one thread for the BLAS libraries too
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const out = await run(PYTHON, [`${ROOT}bench/torch_loop.py`], JSON.stringify(request), timeoutMs, env);
+  const result = lastJsonLine(out) as TorchResult;
+  result.rows ??= [];
+  return result;
+}
