@@ -4,7 +4,8 @@
  * (a vector-Jacobian product emitted as ONNX nodes). A tensor read by several nodes receives the sum of their
  * contributions.
  */
-import type { OnnxNode } from '../onnx/model.js';
+import { A, type OnnxNode } from '../onnx/model.js';
+import { tensor } from '../onnx/tensor.js';
 import { CompileError, RuleError, type NodeProblem } from './errors.js';
 import { RULES } from './ops/index.js';
 import { fmt, type Dim } from './shapes.js';
