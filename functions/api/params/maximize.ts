@@ -49,7 +49,7 @@ export const maximizeQuery = z.object({
   format: z.enum(['png', 'json']).default('png').describe('png image or json (probabilities, image values, trace).'),
   scale: q.int(1, 32).optional().describe('Nearest-neighbour enlargement of the PNG (default: about 224 pixels wide).'),
   colormap: z.enum(COLORMAPS).optional().describe('Colour map of single-channel PNGs (default: gray for view=image, diverging for view=delta).'),
-  view: z.enum(['image', 'delta']).default('image').describe('image: the result; delta: result minus start image (diverging colours, mid-gray is zero).'),
+  view: z.enum(['image', 'delta']).default('image').describe('image: the result; delta: result minus start image, scaled by its largest change (diverging colours, the middle colour is zero).'),
 });
 
 export type MaximizeQuery = z.output<typeof maximizeQuery>;

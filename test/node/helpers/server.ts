@@ -1,76 +1,95 @@
 /**
- * The product as a user starts it: `wrangler dev` (the real workerd runtime) serving the built site and the API,
- * with its own fresh state directory (R2, cache) so tests do not touch a developer's local data.
+ * The product as a user starts it: `wrangler dev` (the real workerd runtime) serving the API and the built site
+ * (npm test builds the site before vitest runs). Started on free ports, stopped with SIGTERM to its whole process
+ * group (wrangler and the workerd it spawns), with SIGKILL as the last resort, so no process outlives the tests.
+ * Each server keeps its state (R2 uploads, caches) in a fresh temporary folder, not in the developer's .wrangler/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
     });
   });
 }
 
-export async function startServer(vars: Record<string, string> = {}): Promise<Server> {
-  if (!existsSync(join(ROOT, 'site/dist/index.html'))) throw new Error('site/dist is missing: run `npm run build` first (npm test does)');
+export interface Server {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** the last lines wrangler printed (for failure messages) */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startServer(timeoutMs = 90_000): Promise<Server> {
+  if (!existsSync(`${ROOT}site/dist/index.html`)) throw new Error('site/dist is missing: build the site first (npm run build; npm test does it).');
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), 'ascent-state-'));
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'warn'];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true', BROWSER: 'none' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => { output += String(d); });
-  child.stderr?.on('data', (d) => { output += String(d); });
+  const inspector = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const state = mkdtempSync(join(tmpdir(), 'ascent-state-'));
+  const child = spawn(`${ROOT}node_modules/.bin/wrangler`,
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true', NO_COLOR: '1' },
+    });
+  let output = '';
+  const collect = (b: Buffer) => { output = (output + b.toString()).slice(-20_000); };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code) => { exited = code; resolve(); }));
+  const pid = child.pid!;
+
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await new Promise((r) => { const t = setTimeout(r, 5000); child.once('exit', () => { clearTimeout(t); r(undefined); }); });
-      if (child.exitCode === null && child.signalCode === null) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-      }
+    if (exited === undefined && alive(pid)) {
+      process.kill(-pid, 'SIGTERM');
+      await Promise.race([exit, sleep(10_000)]);
     }
+    // workerd may outlive wrangler for a moment: whatever is left of the group goes now
+    for (let i = 0; i < 20 && alive(pid); i++) await sleep(100);
+    if (alive(pid)) process.kill(-pid, 'SIGKILL');
     rmSync(state, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 90_000;
+
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}) before answering:\n${output}`);
     try {
-      const r = await fetch(`${url}/api/v1/models`);
+      const r = await fetch(`${url}/api/v1/models`, { signal: AbortSignal.timeout(5_000) });
       if (r.ok) break;
     } catch {
-      // not up yet
+      // not listening yet
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
+      throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs / 1000} s:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(250);
   }
-  return { url, stop };
+  return { url, log: () => output, stop };
 }

@@ -1,0 +1,138 @@
+/**
+ * Page state <-> API query strings. The pages keep their state in the same parameters the API takes, and send
+ * only those that differ from the API's defaults, so the URLs people copy stay short and readable.
+ */
+import type { ParamSpec, PlannedDefaults } from './types.ts';
+
+export type Values = Record<string, string>;
+
+export interface QueryContext {
+  /** the endpoint's parameters in documentation order (the order of the query string) */
+  specs: readonly ParamSpec[];
+  /** the model's input range, when known (the defaults of lr, min and max derive from it) */
+  range?: { min: number; max: number } | undefined;
+  /** the defaults the API derives, per preset (at least 'none') */
+  defaults: Readonly<Record<string, PlannedDefaults>>;
+}
+
+/** The regularizer parameters whose defaults depend on the preset. */
+export const REGULARIZERS = ['l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter'] as const;
+
+const isNumeric = (spec: ParamSpec | undefined) => spec?.type === 'number' || spec?.type === 'integer';
+const has = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
+
+function num(values: Values, name: string, fallback: number): number {
+  const v = values[name];
+  if (!has(v)) return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function close(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** One query value, percent-encoded but keeping the characters that are legal in a query (, / :) readable. */
+export function encodeValue(v: string): string {
+  return encodeURIComponent(v)
+    .replace(/%2C/gi, ',')
+    .replace(/%2F/gi, '/')
+    .replace(/%3A/gi, ':')
+    .replace(/%20/g, '+')
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29');
+}
+
+export function toSearch(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeValue(v)}`).join('&');
+}
+
+/** A query string as values (the first of repeated names wins; the API itself refuses repeats). */
+export function parseSearch(search: string): Values {
+  const out: Values = {};
+  for (const [k, v] of new URLSearchParams(search)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** Numbers in their shortest form ("0.10" -> "0.1", "1e3" -> "1000"); anything else unchanged (the API judges it). */
+export function normalize(spec: ParamSpec | undefined, value: string): string {
+  const v = value.trim();
+  if (!isNumeric(spec) || v === '') return v;
+  const n = Number(v);
+  return Number.isFinite(n) ? String(n) : v;
+}
+
+/** The derived defaults in effect for `values` (those of its preset). */
+export function plannedFor(values: Values, defaults: Readonly<Record<string, PlannedDefaults>>): PlannedDefaults {
+  const d = defaults[values.preset || 'none'] ?? defaults.none;
+  if (!d) throw new Error('The defaults of preset "none" are missing.');
+  return d;
+}
+
+/** The value a regularizer takes when it is not given: the preset's. */
+export function regularizerDefault(name: (typeof REGULARIZERS)[number], values: Values, defaults: Readonly<Record<string, PlannedDefaults>>): number {
+  return plannedFor(values, defaults)[name];
+}
+
+/** The learning rate the API uses when lr is not given: a fraction (set by the preset) of the input range. */
+export function defaultLr(range: { min: number; max: number }, values: Values, defaults: Readonly<Record<string, PlannedDefaults>>): number {
+  return Number((plannedFor(values, defaults).lrFraction * (range.max - range.min)).toPrecision(6));
+}
+
+const isRegularizer = (name: string): name is (typeof REGULARIZERS)[number] => (REGULARIZERS as readonly string[]).includes(name);
+
+/** Whether `name=value` would change nothing, given the other values. */
+export function isDefault(name: string, value: string, values: Values, ctx: QueryContext): boolean {
+  const spec = ctx.specs.find((s) => s.name === name);
+  if (spec?.default !== undefined) {
+    if (isNumeric(spec) ? close(Number(value), Number(spec.default)) : value === String(spec.default)) return true;
+  }
+  const n = Number(value);
+  switch (name) {
+    case 'init':
+      return (value === plannedFor(values, ctx.defaults).init && !has(values.sample) && !has(values.x))
+        || (value === 'sample' && has(values.sample)) || (value === 'image' && has(values.x));
+    case 'norm':
+      return num(values, 'eps', 0) === 0;
+    case 'pick':
+      return num(values, 'restarts', 1) === 1;
+    case 'lr':
+      return ctx.range !== undefined && close(n, defaultLr(ctx.range, values, ctx.defaults));
+    case 'min':
+      return ctx.range !== undefined && n === ctx.range.min;
+    case 'max':
+      return ctx.range !== undefined && n === ctx.range.max;
+    case 'colormap':
+      return value === (values.view === 'delta' ? 'diverging' : 'gray');
+    case 'blur_every':
+      if (num(values, 'blur', regularizerDefault('blur', values, ctx.defaults)) === 0) return true;
+      return n === regularizerDefault(name, values, ctx.defaults);
+    default:
+      if (isRegularizer(name)) return Number.isFinite(n) && n === regularizerDefault(name, values, ctx.defaults);
+      return false;
+  }
+}
+
+/**
+ * The query for `values`: the endpoint's parameters in documentation order, without empty values and without
+ * values that equal the defaults; names the endpoint does not know are kept (at the end) so the API can say so.
+ */
+export function buildQuery(values: Values, ctx: QueryContext): [string, string][] {
+  const out: [string, string][] = [];
+  const known = new Set(ctx.specs.map((s) => s.name));
+  for (const spec of ctx.specs) {
+    const raw = values[spec.name];
+    if (!has(raw)) continue;
+    const v = normalize(spec, raw);
+    if (isDefault(spec.name, v, values, ctx)) continue;
+    out.push([spec.name, v]);
+  }
+  for (const [k, v] of Object.entries(values)) if (!known.has(k) && has(v)) out.push([k, v.trim()]);
+  return out;
+}
+
+/** A class given as an index or a label (any case) -> the label as the model spells it, or undefined. */
+export function resolveLabel(labels: readonly string[], value: string): string | undefined {
+  if (/^\d+$/.test(value)) return labels[Number(value)];
+  return labels.find((l) => l.toLowerCase() === value.toLowerCase());
+}

@@ -1,0 +1,107 @@
+/** The shapes of the API's JSON answers that the pages read (see functions/api/render.ts and the routes). */
+
+/** One query parameter of an endpoint, as the OpenAPI document describes it. */
+export interface ParamSpec {
+  name: string;
+  required: boolean;
+  description?: string;
+  type?: string;
+  default?: string | number;
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  maxLength?: number;
+  pattern?: string;
+}
+
+/** Defaults the API derives rather than declares (see site/src/lib/reference.ts), for one preset. */
+export interface PlannedDefaults {
+  /** the start point when neither init, sample nor x is given */
+  init: string;
+  /** the default lr as a fraction of the model's input range */
+  lrFraction: number;
+  l2: number;
+  l1: number;
+  tv: number;
+  blur: number;
+  blur_every: number;
+  jitter: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  title: string;
+  labels: string[];
+  input: { name?: string; shape: number[]; min: number; max: number };
+  accuracy: number | null;
+  parameters?: number;
+  architecture?: string;
+  source?: string;
+}
+
+/** RFC 9457 problem details, as every API error carries them. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  parameter?: string;
+  allowed?: unknown;
+}
+
+export interface Progress {
+  step: number;
+  steps: number;
+  /** one value per restart */
+  objective: number[];
+  probability: (number | null)[];
+}
+
+export interface MaximizeResult {
+  model: string;
+  class: number | null;
+  label: string | null;
+  minus: number | null;
+  minusLabel: string | null;
+  target: string;
+  steps: number;
+  objective: number;
+  score: number;
+  probability: number | null;
+  probabilities: number[];
+  logits: number[];
+  predicted: { class: number; label: string };
+  image: { shape: number[]; layout: string; min: number; max: number; data: number[]; levels: number[] };
+  trace: { objective: number[]; probability: number[] | null };
+  restart: number;
+  params: Record<string, string | number>;
+  url: string;
+  work: { gflop: number };
+}
+
+export interface PredictResult {
+  model: string;
+  sample?: { index: number; class: number; label: string };
+  predicted: { class: number; label: string };
+  probabilities: number[];
+  logits: number[];
+}
+
+export interface SamplesInfo {
+  count: number;
+  height: number;
+  width: number;
+  dataset: string;
+  classes: { class: number; label: string; first: number; count: number }[];
+}
+
+export interface SampleJson {
+  index: number;
+  class: number;
+  label: string;
+  height: number;
+  width: number;
+  /** base64url of the 8-bit pixels */
+  x: string;
+}

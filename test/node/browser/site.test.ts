@@ -1,0 +1,250 @@
+/**
+ * The site in a real browser against the real API: `wrangler dev` (workerd) serving the built pages, Chromium
+ * clicking through them. One server and one browser for the whole file; full-page screenshots of every page go
+ * to test-results/screenshots/ for a person to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { PROBLEM } from '../../../functions/api/problem.js';
+import { hasChromium, inCi, launchChromium, MISSING, type Browser } from './chromium.js';
+import { ROOT, startServer, type Server } from '../helpers/server.js';
+
+const SHOTS = `${ROOT}test-results/screenshots/`;
+
+if (!hasChromium && !inCi) console.warn(`Skipping the browser tests: ${MISSING}.`);
+
+describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `the site in Chromium (${MISSING})`, () => {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let base = '';
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`The browser tests need Chromium at /usr/bin/chromium, and CI must run them: ${MISSING}.`);
+    mkdirSync(SHOTS, { recursive: true });
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    context = browser.context;
+    base = server.url;
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 30_000);
+
+  /** A new tab that fails the test on script errors. */
+  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
+    await page.goto(`${base}${path}`);
+    return { page, errors };
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+
+  /** Waits until the playground shows the result of `query` with its image loaded. */
+  async function resultShown(page: Page, query: string, timeout = 60_000): Promise<void> {
+    await page.waitForFunction((q) => {
+      const img = document.querySelector<HTMLImageElement>('#result-img');
+      return img !== null && img.getAttribute('src') === `/api/v1/maximize?${q}` && img.complete && img.naturalWidth > 0
+        && document.getElementById('result')?.getAttribute('aria-busy') === 'false';
+    }, query, { timeout });
+  }
+
+  /** Opens a collapsed section of the playground's settings the way a person does: a click on its summary. */
+  async function openSection(page: Page, section: string): Promise<void> {
+    const details = page.locator(`details[data-section="${section}"]`);
+    if ((await details.getAttribute('open')) === null) await details.locator('> summary').click();
+  }
+
+  const controls = (page: Page) => page.evaluate(() => {
+    const value = (id: string) => (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value;
+    return { model: value('f-model'), class: value('f-class'), steps: value('f-steps'), img: document.querySelector('#result-img')!.getAttribute('src') };
+  });
+
+  it('playground: a model and class chosen in the page give an image, the class probabilities and the trace', async () => {
+    const { page, errors } = await open('/');
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.waitForSelector('#f-model option[value="fashion-mlp"]', { state: 'attached' });
+    await page.selectOption('#f-model', 'fashion-mlp');
+    await page.selectOption('#f-class', 'Trouser');
+    await page.click('#run');
+    await resultShown(page, 'model=fashion-mlp&class=Trouser');
+
+    const p = Number(await page.getAttribute('#bars li[data-label="Trouser"]', 'data-probability'));
+    expect(p).toBeGreaterThanOrEqual(0.99);
+    expect(await page.locator('#bars li').count()).toBe(10);
+    expect(await page.locator('#plot polyline.plot-objective').count()).toBeGreaterThan(0);
+    expect(await page.inputValue('#url')).toBe(`${base}/api/v1/maximize?model=fashion-mlp&class=Trouser`);
+    expect(new URL(page.url()).search).toBe('?model=fashion-mlp&class=Trouser');
+    // progress came from the event stream, not from the JSON fallback
+    expect(requests.some((u) => u.includes('/api/v1/maximize/events?model=fashion-mlp&class=Trouser'))).toBe(true);
+    expect(requests.some((u) => u.includes('format=json'))).toBe(false);
+    expect(errors).toEqual([]);
+    await shot(page, 'playground');
+
+    // the copy buttons put the URL, an <img> tag or Markdown on the clipboard
+    await page.click('button[data-copy="md"]');
+    await page.waitForFunction(() => document.getElementById('copy-status')?.textContent?.startsWith('Copied'));
+    expect(await page.textContent('#copy-status')).toContain(`](${base}/api/v1/maximize?model=fashion-mlp&class=Trouser)`);
+    await page.close();
+  });
+
+  it('playground: without the event stream it falls back to the JSON result', async () => {
+    const page = await context.newPage();
+    await page.route('**/api/v1/maximize/events?**', (route) => route.abort('connectionreset'));
+    await page.goto(`${base}/?model=fashion-mlp&class=Pullover&steps=48`);
+    await resultShown(page, 'model=fashion-mlp&class=Pullover&steps=48');
+    expect(await page.textContent('#summary')).toContain('Progress could not be streamed');
+    expect(Number(await page.getAttribute('#bars li[data-label="Pullover"]', 'data-probability'))).toBeGreaterThan(0.5);
+    expect(await page.isHidden('#problem')).toBe(true);
+    await page.close();
+  });
+
+  it('playground: the page address restores the controls, a reload gives the same image, Back the previous run', async () => {
+    const first = 'model=fashion-cnn&class=Bag&steps=64';
+    const { page, errors } = await open(`/?${first}`);
+    await resultShown(page, first);
+    const before = await controls(page);
+    expect(before).toEqual({ model: 'fashion-cnn', class: 'Bag', steps: '64', img: `/api/v1/maximize?${first}` });
+
+    await page.reload();
+    await resultShown(page, first);
+    expect(await controls(page)).toEqual(before);
+
+    await page.selectOption('#f-class', 'Coat');
+    await openSection(page, 'optimization');
+    await page.fill('#f-steps', '32');
+    await page.click('#run');
+    const second = 'model=fashion-cnn&class=Coat&steps=32';
+    await resultShown(page, second);
+    expect(new URL(page.url()).search).toBe(`?${second}`);
+
+    await page.goBack();
+    await resultShown(page, first);
+    expect(new URL(page.url()).search).toBe(`?${first}`);
+    expect(await controls(page)).toEqual(before);
+
+    await page.goForward();
+    await resultShown(page, second);
+    expect(await controls(page)).toMatchObject({ class: 'Coat', steps: '32' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('playground: a setting the API refuses shows its problem detail and marks the control', async () => {
+    const { page } = await open('/?model=fashion-mlp&class=Sneaker');
+    await resultShown(page, 'model=fashion-mlp&class=Sneaker');
+    await openSection(page, 'optimization');
+
+    // refused before the stream starts: a 400 problem response
+    await page.fill('#f-steps', '99999');
+    await page.click('#run');
+    const refused = await (await fetch(`${base}/api/v1/maximize?model=fashion-mlp&class=Sneaker&steps=99999`)).json() as { detail: string; parameter: string };
+    expect(refused.parameter).toBe('steps');
+    await page.waitForSelector('#problem:not([hidden])');
+    expect(await page.textContent('#problem')).toContain(refused.detail);
+    expect(await page.getAttribute('#f-steps', 'aria-invalid')).toBe('true');
+    expect(new URL(page.url()).searchParams.get('steps')).toBe('99999');
+
+    // refused inside the stream: an `error` event (the work is over the budget)
+    await page.fill('#f-steps', '4096');
+    await page.fill('#f-restarts', '64');
+    await page.click('#run');
+    const budget = await (await fetch(`${base}/api/v1/maximize?model=fashion-mlp&class=Sneaker&steps=4096&restarts=64`)).json() as { detail: string; type: string };
+    expect(budget.type).toBe('/docs/errors#over-budget');
+    await page.waitForFunction((d) => document.getElementById('problem')?.textContent?.includes(d), budget.detail);
+
+    // a valid setting clears the problem
+    await page.fill('#f-steps', '');
+    await page.fill('#f-restarts', '1');
+    await page.click('#run');
+    await page.waitForSelector('#problem', { state: 'hidden' });
+    await page.close();
+  });
+
+  it('gallery: every image loads and carries the probability it reached', async () => {
+    const { page, errors } = await open('/gallery/');
+    const count = await page.locator('img[data-json]').count();
+    expect(count).toBe(2 * 2 * 10);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-json]')].every((i) => i.complete), undefined, { timeout: 150_000 });
+    const broken = await page.$$eval('img[data-json]', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).map((i) => i.getAttribute('src')));
+    expect(broken).toEqual([]);
+    // the images are plain <img src> tags on API URLs
+    expect(await page.$$eval('img[data-json]', (imgs) => imgs.every((i) => i.getAttribute('src')!.startsWith('/api/v1/maximize?model=')))).toBe(true);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-p-for]')].every((c) => /^p = \d/.test(c.textContent ?? '')), undefined, { timeout: 150_000 });
+    expect(errors).toEqual([]);
+    await shot(page, 'gallery');
+    await page.close();
+  }, 200_000);
+
+  it('adversarial: the original, the perturbation and the result, and a changed prediction', async () => {
+    const { page, errors } = await open('/adversarial/');
+    await page.waitForSelector('#picker button.thumb[data-index="700"]');
+    await page.click('#picker button.thumb[data-index="700"]');
+    await page.selectOption('#f-class', 'Bag');
+    await page.fill('#f-eps', '0.1');
+    await page.click('#run');
+    await page.waitForFunction(() => document.getElementById('verdict')?.dataset.changed !== undefined && document.getElementById('result')?.getAttribute('aria-busy') === 'false', undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => ['img-original', 'img-delta', 'img-result'].every((id) => {
+      const img = document.getElementById(id) as HTMLImageElement;
+      return img.complete && img.naturalWidth > 0;
+    }), undefined, { timeout: 60_000 });
+    const srcs = await page.$$eval('.triptych img', (imgs) => imgs.map((i) => i.getAttribute('src')));
+    expect(srcs).toEqual([
+      '/api/v1/samples/700?format=png&scale=8',
+      '/api/v1/maximize?model=fashion-mlp&class=Bag&sample=700&eps=0.1&view=delta',
+      '/api/v1/maximize?model=fashion-mlp&class=Bag&sample=700&eps=0.1',
+    ]);
+    expect(await page.getAttribute('#verdict', 'data-changed')).toBe('true');
+    expect(await page.textContent('#compare tr[data-row="predicted"]')).toMatch(/Sneaker.*Bag/);
+    expect(new URL(page.url()).search).toBe('?model=fashion-mlp&class=Bag&sample=700&eps=0.1');
+    expect(errors).toEqual([]);
+    await shot(page, 'adversarial');
+    await page.close();
+  });
+
+  it('docs: the reference lists every maximize parameter of openapi.json; every problem type has its anchor', async () => {
+    const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+    const expected = doc.paths['/api/v1/maximize']!.get!.parameters!.map((p) => p.name);
+    const { page, errors } = await open('/docs/');
+    await page.waitForSelector('#op-get-api-v1-maximize tr[data-param]');
+    const listed = await page.$$eval('#op-get-api-v1-maximize tr[data-param]', (rows) => rows.map((r) => r.getAttribute('data-param')));
+    expect(listed).toEqual(expected);
+    expect(await page.textContent('#op-get-api-v1-maximize tr[data-param="steps"]')).toMatch(/integer.*256.*1 … 4096/);
+    expect(await page.locator('a[href="https://stackoverflow.com/questions/52678215"]').count()).toBeGreaterThan(0);
+    for (const id of Object.values(PROBLEM)) expect(await page.locator(`#${id}`).count(), id).toBe(1);
+    expect(errors).toEqual([]);
+    await shot(page, 'docs');
+
+    // a problem's `type` link (/docs/errors#id) lands on its entry
+    await page.goto(`${base}/docs/errors#invalid-parameter`);
+    await page.waitForSelector('#invalid-parameter:target');
+    for (const id of Object.values(PROBLEM)) expect(await page.locator(`#${id}`).count(), id).toBe(1);
+    await shot(page, 'errors');
+    await page.close();
+  });
+
+  it('every page fits a phone screen, labels its controls and describes its images', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, path] of [['playground', '/?model=fashion-mlp&class=Sneaker&preset=natural'], ['gallery', '/gallery/'], ['adversarial', '/adversarial/'], ['docs', '/docs/']] as const) {
+      await page.goto(`${base}${path}`);
+      await page.waitForLoadState('networkidle', { timeout: 120_000 });
+      const report = await page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        unlabelled: [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')]
+          .filter((c) => c.type !== 'hidden' && !c.closest('[hidden]') && (c.labels?.length ?? 0) === 0 && !c.getAttribute('aria-label'))
+          .map((c) => c.id || c.outerHTML.slice(0, 80)),
+        noAlt: [...document.querySelectorAll('img')].filter((i) => !i.hasAttribute('alt')).map((i) => i.getAttribute('src')),
+      }));
+      expect(report, name).toEqual({ overflow: 0, unlabelled: [], noAlt: [] });
+      await shot(page, `${name}-phone`);
+    }
+    await page.close();
+  }, 200_000);
+});
