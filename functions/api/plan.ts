@@ -36,9 +36,30 @@ export interface MaximizePlan {
   starts: Float32Array;
   batch: number;
   seed: number;
-  output: { format: 'png' | 'json'; scale: number; colormap: ColormapName; view: 'image' | 'delta'; pick: 'best' | 'all' };
-  /** canonical parameters, sorted by name */
+  output: OutputSpec;
+  /** canonical parameters of the requested result, sorted by name */
   canonical: [string, string | number][];
+  /** the same computation in the other format, with default output settings: cached alongside */
+  twin: { output: OutputSpec; canonical: [string, string | number][] };
+}
+
+export interface OutputSpec {
+  format: 'png' | 'json';
+  scale: number;
+  colormap: ColormapName;
+  view: 'image' | 'delta';
+  pick: 'best' | 'all';
+}
+
+type Entries = [string, string | number][];
+
+function canonicalFor(computation: Entries, o: OutputSpec): Entries {
+  const entries: Entries = [
+    ...computation,
+    ['format', o.format],
+    ...(o.format === 'png' ? [['scale', o.scale], ['colormap', o.colormap], ['view', o.view]] as Entries : []),
+  ];
+  return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 function resolveClass(info: ModelInfo, value: string, parameter: string): number {
@@ -195,10 +216,16 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
 
   const lr = q.lr ?? base.lrFraction * width;
   const randomness = init === 'uniform' || init === 'normal' || regularization.jitter > 0;
-  const scale = q.scale ?? Math.max(1, Math.round(224 / Math.max(layout.height, layout.width)));
+  const defaultScale = Math.max(1, Math.round(224 / Math.max(layout.height, layout.width)));
+  const scale = q.scale ?? defaultScale;
   const colormap = q.colormap ?? (q.view === 'delta' ? 'diverging' : 'gray');
+  const output: OutputSpec = { format: q.format, scale, colormap, view: q.view, pick: q.pick };
+  const twinOutput: OutputSpec = q.format === 'png'
+    ? { ...output, format: 'json' }
+    : { format: 'png', scale: defaultScale, colormap: 'gray', view: 'image', pick: q.pick };
 
-  const canonical: [string, string | number][] = [
+  // everything that determines the numbers (output options are added per format by canonicalFor)
+  const computation: Entries = [
     ['model', info.id],
     ['sha256', info.sha256.slice(0, 16)],
     ['engine', ENGINE_VERSION],
@@ -224,10 +251,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     ['jitter', regularization.jitter],
     ['restarts', batch],
     ...(batch > 1 ? [['pick', q.pick] as [string, string]] : []),
-    ['format', q.format],
-    ...(q.format === 'png' ? [['scale', scale] as [string, number], ['colormap', colormap] as [string, string], ['view', q.view] as [string, string]] : []),
   ];
-  canonical.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
   return {
     target,
@@ -255,7 +279,8 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     starts,
     batch,
     seed: q.seed,
-    output: { format: q.format, scale, colormap, view: q.view, pick: q.pick },
-    canonical,
+    output,
+    canonical: canonicalFor(computation, output),
+    twin: { output: twinOutput, canonical: canonicalFor(computation, twinOutput) },
   };
 }

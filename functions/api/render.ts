@@ -7,7 +7,7 @@ import { at, sampleSize, type ImageLayout } from '../engine/image.js';
 import { encodePng } from '../encode/png.js';
 import { colorize, enlarge, tile, type Raster } from '../encode/raster.js';
 import type { ModelInfo } from '../registry/types.js';
-import type { MaximizePlan } from './plan.js';
+import type { MaximizePlan, OutputSpec } from './plan.js';
 
 /** The restart with the highest objective. */
 export function bestIndex(r: AscentResult): number {
@@ -38,10 +38,10 @@ export function rasterOf(r: AscentResult, layout: ImageLayout, s: number, view: 
   return { width, height, channels: channels === 3 ? 3 : 1, data };
 }
 
-export function renderPng(r: AscentResult, plan: MaximizePlan, canonical: string): Uint8Array<ArrayBuffer> {
-  const which = plan.output.pick === 'all' ? [...Array(plan.batch).keys()] : [bestIndex(r)];
-  const rasters = which.map((s) => enlarge(colorize(rasterOf(r, plan.layout, s, plan.output.view), plan.output.colormap), plan.output.scale));
-  const image = rasters.length === 1 ? rasters[0]! : tile(rasters, Math.ceil(Math.sqrt(rasters.length)), Math.max(2, plan.output.scale));
+export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpec, canonical: string): Uint8Array<ArrayBuffer> {
+  const which = output.pick === 'all' ? [...Array(plan.batch).keys()] : [bestIndex(r)];
+  const rasters = which.map((s) => enlarge(colorize(rasterOf(r, plan.layout, s, output.view), output.colormap), output.scale));
+  const image = rasters.length === 1 ? rasters[0]! : tile(rasters, Math.ceil(Math.sqrt(rasters.length)), Math.max(2, output.scale));
   return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` });
 }
 
@@ -75,7 +75,7 @@ function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: num
   };
 }
 
-export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, canonical: string, work: { gflop: number }) {
+export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, canonical: [string, string | number][], query: string, work: { gflop: number }) {
   const best = bestIndex(r);
   const k = plan.classIndex;
   const m = plan.minusIndex;
@@ -91,12 +91,12 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
     ...sampleJson(r, plan, info, best),
     restart: best,
     restarts: plan.batch > 1
-      ? (plan.output.pick === 'all'
+      ? (output.pick === 'all'
         ? Array.from({ length: plan.batch }, (_, s) => sampleJson(r, plan, info, s))
         : Array.from({ length: plan.batch }, (_, s) => ({ objective: round(r.objective[s]!), probability: k !== null ? round(r.probabilities[s * r.classes + k]!) : null })))
       : undefined,
-    params: Object.fromEntries(plan.canonical),
-    url: `/api/v1/maximize?${canonical}`,
+    params: Object.fromEntries(canonical),
+    url: `/api/v1/maximize?${query}`,
     work,
   };
 }

@@ -24,6 +24,20 @@ describe('results are addressable and cacheable forever', () => {
     await d.arrayBuffer();
   });
 
+  it('computes once for both formats: after the PNG, its JSON twin is a cache hit with the same pixels', async () => {
+    const png = await get('/api/v1/maximize?model=fashion-mlp&class=4&steps=48');
+    expect(png.headers.get('x-ascent-cache')).toBe('miss');
+    const img = decode(new Uint8Array(await png.arrayBuffer()));
+    const json = await get('/api/v1/maximize?model=fashion-mlp&class=Coat&steps=48&format=json');
+    expect(json.headers.get('x-ascent-cache')).toBe('hit');
+    const j = (await json.json()) as MaximizeJson;
+    const scale = img.width / 28;
+    for (let i = 0; i < 784; i++) {
+      const [y, x] = [Math.floor(i / 28), i % 28];
+      expect(img.data[(y * scale * img.width + x * scale) * img.channels]).toBe(j.image.levels[i]);
+    }
+  });
+
   it('answers If-None-Match with 304 and no body', async () => {
     const a = await get('/api/v1/maximize?model=fashion-mlp&class=2&steps=32');
     const etag = a.headers.get('etag')!;

@@ -9,11 +9,10 @@ import { checkBudget, gradientGflop } from '../budget.js';
 import { IMMUTABLE, canonicalQuery, matchesEtag, strongEtag } from '../cache.js';
 import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
-import { planMaximize, type MaximizePlan } from '../plan.js';
+import { planMaximize, type MaximizePlan, type OutputSpec } from '../plan.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import { renderJson, renderPng } from '../render.js';
 import type { AppEnv } from '../app.js';
-import type { GradientRunner } from '../../engine/runner.js';
 import type { ModelRecord } from '../../registry/types.js';
 
 export async function requireModel(c: Context<AppEnv>, id: string): Promise<ModelRecord> {
@@ -39,7 +38,9 @@ function programProblem(e: unknown, target: string): never {
 interface Prepared {
   record: ModelRecord;
   plan: MaximizePlan;
+  /** canonical query string of the requested result, and of its twin in the other format */
   canonical: string;
+  twin: string;
   etag: string;
 }
 
@@ -48,10 +49,10 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   const record = await requireModel(c, q.model);
   const plan = planMaximize(q, record.info, c.var.app.samples());
   const canonical = canonicalQuery(plan.canonical);
-  return { record, plan, canonical, etag: await strongEtag(canonical) };
+  return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
 
-async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<{ result: AscentResult; gflop: number; runner: GradientRunner }> {
+async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<{ result: AscentResult; gflop: number }> {
   const { plan } = p;
   const runner = await c.var.app.programs.runner(p.record, plan.target).catch((e) => programProblem(e, plan.target));
   const gflop = gradientGflop(runner.meta.forwardFlops, plan.steps, plan.batch, runner.fixedBatch);
@@ -71,45 +72,65 @@ async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<type
     seed: plan.seed,
     ...(onStep ? { onStep } : {}),
   });
-  return { result, gflop, runner };
+  return { result, gflop };
 }
 
-const resultJson = (p: Prepared, result: AscentResult, gflop: number) =>
-  renderJson(result, p.plan, p.record.info, p.canonical, { gflop: Number(gflop.toFixed(4)) });
+/** The result in one output format, as the immutable response cached under its canonical query. */
+async function encode(p: Prepared, result: AscentResult, gflop: number, output: OutputSpec, entries: [string, string | number][], query: string): Promise<Response> {
+  const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
+  if (output.format === 'png') {
+    return new Response(renderPng(result, p.plan, output, query), { headers: { ...headers, 'Content-Type': 'image/png' } });
+  }
+  const json = renderJson(result, p.plan, p.record.info, output, entries, query, { gflop: Number(gflop.toFixed(4)) });
+  return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });
+}
+
+/**
+ * Computes once and caches the result in both formats (the page that shows an image usually also wants its
+ * numbers), returning the requested one.
+ */
+async function computeAndCache(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<Response> {
+  const { result, gflop } = await compute(c, p, onStep);
+  const main = await encode(p, result, gflop, p.plan.output, p.plan.canonical, p.canonical);
+  const twin = await encode(p, result, gflop, p.plan.twin.output, p.plan.twin.canonical, p.twin);
+  await Promise.all([c.var.app.cache.put(p.canonical, main.clone()), c.var.app.cache.put(p.twin, twin)]);
+  return main;
+}
 
 export const maximizeRoute = new Hono<AppEnv>()
   .get('/', async (c) => {
-    const app = c.var.app;
     const p = await prepare(c);
     const headers = { ETag: p.etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': p.canonical };
     if (matchesEtag(c.req.header('if-none-match'), p.etag)) return c.body(null, 304, headers);
-
-    const cached = await app.cache.match(p.canonical);
+    const cached = await c.var.app.cache.match(p.canonical);
     if (cached) {
       const hit = new Response(cached.body, cached);
       hit.headers.set('X-Ascent-Cache', 'hit');
       return hit;
     }
-    const { result, gflop } = await compute(c, p);
-    const response = p.plan.output.format === 'png'
-      ? new Response(renderPng(result, p.plan, p.canonical), { headers: { ...headers, 'Content-Type': 'image/png' } })
-      : new Response(JSON.stringify(resultJson(p, result, gflop)), { headers: { ...headers, 'Content-Type': 'application/json' } });
-    await app.cache.put(p.canonical, response.clone());
+    const response = await computeAndCache(c, p);
     response.headers.set('X-Ascent-Cache', 'miss');
     return response;
   })
   // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `result` (the JSON
-  // result, with `url`, the canonical URL of the image) or `error` (problem details).
+  // result, with `url`, the canonical URL of the image) or `error` (problem details). A cached result is sent at
+  // once; a computed one is cached (JSON and PNG) like a GET.
   .get('/events', async (c) => {
     const p = await prepare(c);
+    const jsonQuery = p.plan.output.format === 'json' ? p.canonical : p.twin;
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
-    const send = (event: string, data: unknown) => writer.write(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+    const send = (event: string, data: unknown) => writer.write(encoder.encode(`event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`));
     const every = Math.max(1, Math.floor(p.plan.steps / 64));
     const work = (async () => {
       try {
-        const { result, gflop } = await compute(c, p, async (t, trace) => {
+        const cached = await c.var.app.cache.match(jsonQuery);
+        if (cached) {
+          await send('result', await cached.text());
+          return;
+        }
+        await computeAndCache(c, p, async (t, trace) => {
           if (t % every !== 0 && t !== p.plan.steps) return;
           await send('progress', {
             step: t,
@@ -118,7 +139,8 @@ export const maximizeRoute = new Hono<AppEnv>()
             probability: trace.probability.map((o) => (Number.isNaN(o[t - 1]) ? null : o[t - 1])),
           });
         });
-        await send('result', resultJson(p, result, gflop));
+        const stored = await c.var.app.cache.match(jsonQuery);
+        await send('result', stored ? await stored.text() : '{}');
       } catch (e) {
         const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');
         if (!(e instanceof ApiProblem)) console.error('events: computation failed', e);
@@ -133,6 +155,6 @@ export const maximizeRoute = new Hono<AppEnv>()
       // no execution context outside Workers (Node hosts): the stream keeps the work alive
     }
     return new Response(readable, {
-      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Ascent-Params': p.canonical, ETag: p.etag },
+      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Ascent-Params': p.canonical },
     });
   });

@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { maximizeQuery } from '../params/maximize.js';
 import { predictQuery } from '../params/predict.js';
+import { MAX_UPLOAD_BYTES, uploadDescription, uploadQuery } from '../params/upload.js';
+import { sampleQuery } from './samples.js';
 import type { QuerySchema } from '../params/query.js';
 import type { AppEnv } from '../app.js';
 
@@ -50,13 +52,36 @@ export function openApiDocument() {
     servers: [{ url: '/' }],
     paths: {
       '/api/v1/models': {
-        get: { summary: 'List the models', responses: { 200: { description: '{"models": [...]}: id, title, labels, input (shape, min, max), accuracy, sha256, parameters.' } } },
+        get: { summary: 'List the built-in models', responses: { 200: { description: '{"models": [...]}: id, title, labels, input (shape, min, max), accuracy, sha256, parameters.' } } },
+        post: {
+          summary: 'Upload an ONNX classifier',
+          description: `The .onnx file (at most ${MAX_UPLOAD_BYTES} bytes, weights inside the file) as application/octet-stream with the description in the query, or as multipart/form-data with parts "model" (the file) and "description" (JSON). Checked before anything is stored: well-formed ONNX, a float image input in a recognized layout ([N,H,W], [N,1,H,W], [N,H,W,1], [N,H*W], [N,3,H,W], [N,H,W,3]), every op on the gradient path supported, a trial run. Stored content-addressed: the same file and description give the same id. Needs "Authorization: Bearer <token>" when the deployment sets UPLOAD_TOKEN. Uploaded models are reachable by id, not listed.`,
+          parameters: parameters(uploadQuery as unknown as QuerySchema),
+          requestBody: {
+            required: true,
+            content: {
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': { schema: { type: 'object', properties: { model: { type: 'string', format: 'binary' }, description: z.toJSONSchema(uploadDescription, { io: 'input' }) } } },
+            },
+          },
+          responses: {
+            201: { description: 'The model description, what was recognized, a deleteToken (shown once) and links.' },
+            200: { description: 'The same upload already exists: its description.' },
+            400: problem, 401: problem, 413: problem, 415: problem, 422: problem,
+          },
+        },
       },
       '/api/v1/models/{id}': {
         get: {
           summary: 'One model',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: { description: 'The model description.' }, 404: problem },
+        },
+        delete: {
+          summary: 'Delete an uploaded model',
+          description: 'Needs "Authorization: Bearer <token>": the deleteToken returned by the upload, or the deployment\'s upload token.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 204: { description: 'Deleted.' }, 401: problem, 403: problem, 404: problem },
         },
       },
       '/api/v1/maximize': {
@@ -82,6 +107,24 @@ export function openApiDocument() {
           parameters: parameters(predictQuery.pick({ model: true }) as unknown as QuerySchema),
           requestBody: { required: true, content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
           responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, 400: problem, 404: problem, 413: problem, 415: problem },
+        },
+      },
+      '/api/v1/maximize/events': {
+        get: {
+          summary: 'The same computation, streamed as server-sent events',
+          description: 'Takes the parameters of /api/v1/maximize. Sends `progress` events ({step, steps, objective[], probability[]}, about 64 of them), then one `result` event (the format=json body) or one `error` event (problem details). A cached result is sent at once; a computed one is cached in both formats, so the image URL is then a cache hit. Problems found before computing (bad parameters) are ordinary 4xx responses.',
+          parameters: parameters(maximizeQuery as unknown as QuerySchema),
+          responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 400: problem, 404: problem },
+        },
+      },
+      '/api/v1/samples': {
+        get: { summary: 'The shipped test images: count, size and index range per class', responses: { 200: { description: 'count, height, width, classes[{class, label, first, count}]' } } },
+      },
+      '/api/v1/samples/{index}': {
+        get: {
+          summary: 'One test image',
+          parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }, ...parameters(sampleQuery as unknown as QuerySchema)],
+          responses: { 200: { description: 'JSON {index, class, label, height, width, x (base64url pixels)} or a PNG', content: { 'application/json': {}, 'image/png': {} } }, 404: problem },
         },
       },
       '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },

@@ -118,7 +118,7 @@ export const uploadRoute = new Hono<AppEnv>()
     const record = UPLOAD_ID.test(id) && app.uploads ? await app.uploads.record(id) : undefined;
     if (!record) {
       const builtin = await app.registry.get(id);
-      if (builtin) throw new ApiProblem(403, PROBLEM.unauthorized, `"${id}" is a built-in model; it cannot be deleted.`);
+      if (builtin) throw new ApiProblem(403, PROBLEM.forbidden, `"${id}" is a built-in model; it cannot be deleted.`);
       throw new ApiProblem(404, PROBLEM.unknownModel, `There is no uploaded model "${id}".`, { parameter: 'id' });
     }
     const token = bearer(c);

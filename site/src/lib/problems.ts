@@ -77,10 +77,17 @@ export const PROBLEM_DOCS: ProblemDoc[] = [
     fix: 'Send a smaller file; images only need the model\'s input size.',
   },
   {
+    id: 'forbidden',
+    title: 'Forbidden',
+    status: [403],
+    when: 'The request asks for something no token allows, such as deleting a built-in model.',
+    fix: 'Only uploaded models can be deleted; built-in models are part of the deployment.',
+  },
+  {
     id: 'unauthorized',
     title: 'Unauthorized',
-    status: [401, 403],
-    when: 'The request needs credentials it did not carry (401), or the credentials do not allow it (403): uploads on a deployment with an upload token, deleting an upload, deleting a built-in model.',
+    status: [401],
+    when: 'The request needs credentials it did not carry or that do not match: uploads on a deployment with an upload token, deleting an upload.',
     fix: 'Send `Authorization: Bearer <token>`: the deployment\'s upload token, or for a delete the deleteToken the upload returned.',
   },
   {
