@@ -89,8 +89,9 @@ export const elementwiseRules: RuleTable = {
     vjp: (n, cx) => n.inputs.map((_, i) => (cx.needs(i) && cx.gy(0) ? cx.unbroadcast(cx.gy(0)!, cx.outInfo(0).shape!, cx.inInfo(i).shape!) : undefined)),
   },
 
-  // dx = g where x > 0, else 0
-  Relu: unary((cx, g) => cx.b.op('Where', [cx.b.op('Greater', [cx.x(0), cx.f32(0)]), g, cx.f32(0)]), dropLegacy()),
+  // dx = g where x > 0, else 0. The mask is read from the output (y > 0 exactly where x > 0), so the forward
+  // Conv/Gemm + Relu pair keeps a single consumer and onnxruntime can fuse it.
+  Relu: unary((cx, g) => cx.b.op('Where', [cx.b.op('Greater', [cx.y(0), cx.f32(0)]), g, cx.f32(0)]), dropLegacy()),
   // dx = g where x > 0, g * alpha elsewhere
   LeakyRelu: unary((cx, g, n) => {
     const alpha = attr.float(n, 'alpha', 0.01);

@@ -99,7 +99,8 @@ function explicitWindow(n: OnnxNode, cx: LegalizeContext): OnnxNode[] {
 
 export const poolRules: RuleTable = {
   MaxPool: {
-    // Always ask MaxPool for its indices: the backward pass routes g through them.
+    // Always ask MaxPool for its indices: the backward pass routes g through them. (Rebuilding the argmax from
+    // x == y instead needs broadcasting comparisons that onnxruntime runs an order of magnitude slower.)
     legalize: (n, cx) => {
       if (n.outputs.length >= 2 && n.outputs[1]) return explicitWindow(n, cx);
       return explicitWindow({ ...n, outputs: [n.outputs[0]!, cx.b.fresh(`${n.name}_indices`)] }, cx);
