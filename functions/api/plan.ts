@@ -33,7 +33,8 @@ export interface MaximizePlan {
   lr: number;
   steps: number;
   regularization: Regularization;
-  starts: Float32Array;
+  /** the start images (built on first use: a cache hit never needs them) */
+  starts(): Float32Array;
   batch: number;
   seed: number;
   output: OutputSpec;
@@ -166,16 +167,21 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   if (q.sample !== undefined && init !== 'sample') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" only goes with init=sample (got init=${init}).`, { parameter: 'sample' });
   if (q.x !== undefined && init !== 'image') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "x" only goes with init=image (got init=${init}).`, { parameter: 'x' });
   const batch = q.restarts;
-  const starts = new Float32Array(batch * size);
   const canonicalStart: [string, string | number][] = [];
-  const random = rng(q.seed);
   const clampValue = (v: number) => Math.min(max, Math.max(min, v));
+  let fill: (starts: Float32Array) => void;
   if (init === 'zeros' || init === 'gray') {
-    starts.fill(clampValue(init === 'zeros' ? 0 : (grid.min + grid.max) / 2));
+    fill = (starts) => starts.fill(clampValue(init === 'zeros' ? 0 : (grid.min + grid.max) / 2));
   } else if (init === 'uniform') {
-    for (let i = 0; i < starts.length; i++) starts[i] = min + random.next() * (max - min);
+    fill = (starts) => {
+      const random = rng(q.seed);
+      for (let i = 0; i < starts.length; i++) starts[i] = min + random.next() * (max - min);
+    };
   } else if (init === 'normal') {
-    for (let i = 0; i < starts.length; i++) starts[i] = clampValue((min + max) / 2 + ((max - min) / 6) * random.normal());
+    fill = (starts) => {
+      const random = rng(q.seed);
+      for (let i = 0; i < starts.length; i++) starts[i] = clampValue((min + max) / 2 + ((max - min) / 6) * random.normal());
+    };
   } else if (init === 'sample') {
     if (q.sample === undefined) throw new ApiProblem(400, PROBLEM.badParameter, 'init=sample needs "sample", the index of a test image.', { parameter: 'sample' });
     if (!samples || samples.height !== layout.height || samples.width !== layout.width || layout.channels !== 1) {
@@ -185,7 +191,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     }
     if (q.sample >= samples.count) throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" must be < ${samples.count} (got ${q.sample}).`, { parameter: 'sample', allowed: { minimum: 0, maximum: samples.count - 1 } });
     const img = pixelsToInput(samples.pixels.subarray(q.sample * size, (q.sample + 1) * size), layout, grid);
-    for (let s = 0; s < batch; s++) starts.set(img, s * size);
+    fill = (starts) => { for (let s = 0; s < batch; s++) starts.set(img, s * size); };
     canonicalStart.push(['sample', q.sample]);
   } else {
     if (q.x === undefined) throw new ApiProblem(400, PROBLEM.badParameter, 'init=image needs "x", the start image as base64url 8-bit pixels.', { parameter: 'x' });
@@ -196,7 +202,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
         { parameter: 'x' });
     }
     const img = pixelsToInput(bytes, layout, grid);
-    for (let s = 0; s < batch; s++) starts.set(img, s * size);
+    fill = (starts) => { for (let s = 0; s < batch; s++) starts.set(img, s * size); };
     canonicalStart.push(['x', encodeBase64Url(bytes)]);
   }
 
@@ -276,7 +282,11 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     lr,
     steps: q.steps,
     regularization,
-    starts,
+    starts() {
+      const starts = new Float32Array(batch * size);
+      fill(starts);
+      return starts;
+    },
     batch,
     seed: q.seed,
     output,

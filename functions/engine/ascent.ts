@@ -91,7 +91,7 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       input = jittered;
     }
     const out = await runner.run(input, batch, spec.weights);
-    // the runner hands over fresh arrays: the gradient is updated in place
+    // the runner's output arrays are ours until its next run: the gradient is updated in place
     let g = out.grad;
     if (unrolled) {
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
@@ -123,5 +123,5 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
     score[s] = final.objective[s]!;
     objective[s] = final.objective[s]! - penalty(r, layout, x, x0, s * size);
   }
-  return { images: x, levels, starts: x0, objective, score, logits: Float32Array.from(final.logits), probabilities, classes, trace };
+  return { images: x, levels, starts: x0, objective, score, logits: final.logits.slice(), probabilities, classes, trace };
 }

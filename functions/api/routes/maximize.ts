@@ -57,7 +57,7 @@ async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<type
   const runner = await c.var.app.programs.runner(p.record, plan.target).catch((e) => programProblem(e, plan.target));
   const gflop = gradientGflop(runner.meta.forwardFlops, plan.steps, plan.batch, runner.fixedBatch);
   checkBudget(gflop, c.var.app.maxGflop);
-  const result = await ascend(runner, {
+  const result = await runner.exclusive(() => ascend(runner, {
     layout: plan.layout,
     grid: plan.grid,
     constraints: plan.constraints,
@@ -65,13 +65,13 @@ async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<type
     lr: plan.lr,
     steps: plan.steps,
     regularization: plan.regularization,
-    starts: plan.starts,
+    starts: plan.starts(),
     batch: plan.batch,
     weights: plan.weights(runner.meta.units),
     traceClass: Array(plan.batch).fill(plan.classIndex ?? -1),
     seed: plan.seed,
     ...(onStep ? { onStep } : {}),
-  });
+  }));
   return { result, gflop };
 }
 

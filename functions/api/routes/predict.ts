@@ -22,8 +22,8 @@ async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Arr
     throw new ApiProblem(422, PROBLEM.unsupportedModel, `The model cannot be run: ${e.message}`);
   });
   const x = pixelsToInput(pixels, layout, { min: info.input.min, max: info.input.max });
-  const out = await runner.run(x, 1, new Float32Array(runner.meta.units));
-  const p = softmaxRow(out.logits, 0, runner.classes);
+  const logits = await runner.exclusive(async () => (await runner.run(x, 1, new Float32Array(runner.meta.units))).logits.slice(0, runner.classes));
+  const p = softmaxRow(logits, 0, runner.classes);
   const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
   const round = (v: number) => Number(v.toPrecision(7));
   return c.json({
@@ -31,7 +31,7 @@ async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Arr
     ...source,
     predicted: { class: ranked[0], label: info.labels[ranked[0]!] },
     probabilities: Array.from(p, round),
-    logits: Array.from(out.logits.subarray(0, runner.classes), round),
+    logits: Array.from(logits, round),
     top: ranked.slice(0, 5).map((k) => ({ class: k, label: info.labels[k], probability: round(p[k]!) })),
   });
 }
