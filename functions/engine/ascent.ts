@@ -91,7 +91,7 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       input = jittered;
     }
     const out = await runner.run(input, batch, spec.weights);
-    // the runner's output arrays are ours until its next run: the gradient is updated in place
+    // the runner hands over fresh arrays: the gradient is updated in place
     let g = out.grad;
     if (unrolled) {
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);

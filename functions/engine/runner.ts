@@ -4,7 +4,7 @@
  * in chunks of that size, padded with zero rows whose objective weights are zero.
  */
 import type { ProgramMeta } from '../compiler/index.js';
-import type { Ort, OrtSession, OrtTensor } from './ort-types.js';
+import type { Ort, OrtSession } from './ort-types.js';
 
 export interface StepOutput {
   /** d objective / d x, same layout as x */
@@ -25,8 +25,8 @@ export interface GradientRunner {
   /** fixed batch size of the model, or null when the batch is dynamic */
   fixedBatch: number | null;
   /**
-   * x: n samples; weights: n rows of `units` or a single row shared by all samples. The arrays returned belong
-   * to the runner and are overwritten by its next run: use them (the caller may modify them) before running again.
+   * x: n samples; weights: n rows of `units` or a single row shared by all samples. The arrays returned are
+   * fresh: the caller may modify them.
    */
   run(x: Float32Array, n: number, weights: Float32Array): Promise<StepOutput>;
   /**
@@ -51,32 +51,18 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
   const classes = program.classes;
   const units = program.units;
 
-  // Output tensors are allocated once per batch size and filled by every run (onnxruntime writes into
-  // pre-allocated outputs): about a fifth of the cost of a small run is allocating and wrapping fresh outputs.
-  const outputs = new Map<number, Record<string, OrtTensor>>();
-  const outputsFor = (n: number) => {
-    let o = outputs.get(n);
-    if (!o) {
-      o = {
-        [program.outputs.grad]: new ort.Tensor('float32', new Float32Array(n * sampleSize), [n, ...sampleDims]),
-        [program.outputs.objective]: new ort.Tensor('float32', new Float32Array(n), [n]),
-        [program.outputs.logits]: new ort.Tensor('float32', new Float32Array(n * classes), [n, classes]),
-      };
-      outputs.set(n, o);
-    }
-    return o;
-  };
+  // only the outputs the loop reads (the model's own output, e.g. probabilities, is not copied out)
+  const fetches = [program.outputs.grad, program.outputs.objective, program.outputs.logits];
 
   async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
-    const fetches = outputsFor(n);
-    await session.run({
+    const out = await session.run({
       [program.input.name]: new ort.Tensor('float32', x, [n, ...sampleDims]),
       [program.weights]: new ort.Tensor('float32', weights, [wRows, units]),
     }, fetches);
     return {
-      grad: fetches[program.outputs.grad]!.data as Float32Array,
-      objective: fetches[program.outputs.objective]!.data as Float32Array,
-      logits: fetches[program.outputs.logits]!.data as Float32Array,
+      grad: out[program.outputs.grad]!.data as Float32Array,
+      objective: out[program.outputs.objective]!.data as Float32Array,
+      logits: out[program.outputs.logits]!.data as Float32Array,
     };
   }
 
