@@ -56,8 +56,9 @@ export function identityModel(shape: (number | string)[]): Uint8Array {
 }
 
 /** Median CPU microseconds per call of each function, sampled alternately so load changes hit all alike. */
-async function compareRuns(fns: (() => Promise<unknown>)[], samples: number): Promise<number[]> {
-  for (let i = 0; i < 20; i++) for (const f of fns) await f();
+async function compareRuns(fns: (() => Promise<unknown>)[], samples: number, warmupMs: number): Promise<number[]> {
+  const until = performance.now() + warmupMs;
+  for (let i = 0; i < 20 || performance.now() < until; i++) for (const f of fns) await f();
   // calibrate: each sample runs a function k times, about 3 ms of work
   const once = [];
   for (const f of fns) {
@@ -90,7 +91,7 @@ function randomInput(n: number, min: number, max: number): Float32Array {
   return x;
 }
 
-async function benchModel(ort: Ort, m: BenchModel, samples: number): Promise<GradientForwardRow[]> {
+async function benchModel(ort: Ort, m: BenchModel, samples: number, warmupMs = 300): Promise<GradientForwardRow[]> {
   const program = compileGradient(m.bytes, { ...(m.input ? { input: m.input } : {}), ...(m.output ? { output: m.output } : {}) });
   const original = await ort.InferenceSession.create(m.bytes, SESSION_OPTIONS);
   const gradient = await ort.InferenceSession.create(encodeProgram(program), SESSION_OPTIONS);
@@ -112,7 +113,7 @@ async function benchModel(ort: Ort, m: BenchModel, samples: number): Promise<Gra
         run(original, { [program.input.name]: x }),
         run(gradient, { [program.input.name]: x, [program.weights]: weights }),
         run(identity, { x }),
-      ], samples);
+      ], samples, warmupMs);
       rows.push({
         model: m.id,
         source: m.source,
@@ -136,6 +137,9 @@ export async function gradientVsForward(opts: { quick: boolean; log: (s: string)
   const models = [...BUILTIN_IDS.map(builtinModel), ...corpusModels()];
   if (models.length === BUILTIN_IDS.length) opts.log('gradient-vs-forward: the ONNX corpus is absent (../shared/onnx-corpus), only the built-in models are measured');
   const result: GradientForwardResult = { rows: [], failed: [] };
+  // a throw-away round first: until V8 has optimized onnxruntime's JavaScript and WebAssembly (a few thousand
+  // runs), the first model measured would look several times slower than the others
+  await benchModel(ort, models[0]!, 2, 2500);
   for (const m of models) {
     opts.log(`gradient-vs-forward: ${m.id}`);
     try {

@@ -6,7 +6,8 @@
  *   in run     CPU inside the 257 `runner.run` calls of a request (256 steps + the final evaluation):
  *              onnxruntime's share, including wrapping tensors and copying them in and out of the wasm heap;
  *   the rest   the JavaScript side of the loop (optimizer, projection, trace, copies of the gradient);
- *   fixed x    257 `runner.run` calls on a constant input (to spot data-dependent speed, e.g. denormals);
+ *   replay     the 257 inputs of a request recorded, then run again without the loop (onnxruntime alone);
+ *   constant   257 runs on a constant image (uniform input makes max-pool and ReLU branches predictable);
  *   identity   257 `session.run` calls of a one-node Identity model of the same input: the fixed cost of a call.
  */
 import { ascend, type AscentSpec } from '../functions/engine/ascent.js';
@@ -15,6 +16,7 @@ import { NO_REGULARIZATION } from '../functions/engine/regularizers.js';
 import { compileGradient, encodeProgram, programMeta } from '../functions/compiler/index.js';
 import { loadOrt } from '../functions/hosts/node/ort.js';
 import { identityModel } from './gradient-vs-forward.js';
+import { otherThreadsMs } from './proc.js';
 import { builtinModel, type BuiltinId } from './models.js';
 import { cpuNowMs, median, timed, warmUntilSettled, type Timing } from './stats.js';
 
@@ -28,11 +30,14 @@ export interface NodeEngineRow {
   batch: number;
   requests: Timing[];
   warmups: number;
+  /** CPU ms per request on threads other than the main one (included in the requests' CPU) */
+  otherThreadsPerRequestMs: number;
   /** CPU ms inside runner.run during a request (257 calls), and the rest of the request */
   inLoopRunMs: number;
   inLoopRestMs: number;
-  /** CPU ms of 257 runner.run calls on a fixed input */
-  runOnlyMs: number;
+  /** CPU ms of the 257 runner.run calls of a request replayed on their recorded inputs, and on a constant input */
+  replayMs: number;
+  constantMs: number;
   /** CPU ms of 257 Identity session.run calls */
   identityMs: number;
   /** mean final probability of the target class over the batch */
@@ -69,10 +74,13 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
   };
   try {
     const warm = await warmUntilSettled(async () => (await timed(() => ascend(runner, spec))).cpuMs,
-      opts.quick ? { window: 3, maxRuns: 15, maxMs: 15_000 } : { window: 5, minRuns: 10, maxRuns: 60, maxMs: 30_000 });
-    const reps = opts.quick ? 5 : 15;
+      opts.quick ? { window: 3, maxRuns: 15, maxMs: 8_000 } : { window: 4, minRuns: 8, maxRuns: 60, maxMs: 20_000 });
+    // about 10 s of measured requests (3 s with --quick), 5 to 15 of them (3 to 8)
+    const cost = median(warm.slice(-3));
+    const reps = opts.quick ? Math.max(3, Math.min(8, Math.round(3000 / cost))) : Math.max(5, Math.min(15, Math.round(10_000 / cost)));
     const requests: Timing[] = [];
     let probability = NaN;
+    const others0 = otherThreadsMs();
     for (let i = 0; i < reps; i++) {
       let r: Awaited<ReturnType<typeof ascend>> | undefined;
       requests.push(await timed(async () => {
@@ -80,6 +88,8 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
       }));
       if (r) probability = spec.traceClass.reduce((a, k, s) => a + r!.probabilities[s * r!.classes + k]!, 0) / batch;
     }
+
+    const otherThreadsPerRequestMs = (otherThreadsMs() - others0) / reps;
 
     // onnxruntime's share inside the loop: the same requests with the runner's calls timed
     let inRun = 0;
@@ -101,13 +111,22 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
     const inLoopRunMs = median(split.map((v) => v.run));
     const inLoopRestMs = median(split.map((v) => v.total - v.run));
 
-    // the same number of runs on a fixed input
+    // the 257 inputs of one request, replayed without the loop around them
+    const recorded: Float32Array[] = [];
+    await ascend({ ...runner, run: (x, n, w) => (recorded.push(Float32Array.from(x)), runner.run(x, n, w)) }, spec);
+    const replay: number[] = [];
+    for (let i = 0; i < Math.ceil(reps / 2); i++) {
+      const c0 = cpuNowMs();
+      for (const x of recorded) await runner.run(x, batch, spec.weights);
+      replay.push(cpuNowMs() - c0);
+    }
+    // and a constant input (uniform images make max-pool and ReLU masks predictable: faster)
     const x = new Float32Array(batch * size).fill(0.5);
-    const runOnly: number[] = [];
-    for (let i = 0; i < reps; i++) {
+    const constant: number[] = [];
+    for (let i = 0; i < Math.ceil(reps / 2); i++) {
       const c0 = cpuNowMs();
       for (let t = 0; t <= STEPS; t++) await runner.run(x, batch, spec.weights);
-      runOnly.push(cpuNowMs() - c0);
+      constant.push(cpuNowMs() - c0);
     }
     const identity = await ort.InferenceSession.create(identityModel(['N', 28, 28]), { logSeverityLevel: 3 });
     const feeds = { x: new ort.Tensor('float32', x, [batch, 28, 28]) };
@@ -119,7 +138,7 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
       identityRuns.push(cpuNowMs() - c0);
     }
     await identity.release();
-    return { model, batch, requests, warmups: warm.length, inLoopRunMs, inLoopRestMs, runOnlyMs: median(runOnly), identityMs: median(identityRuns), probability };
+    return { model, batch, requests, warmups: warm.length, otherThreadsPerRequestMs, inLoopRunMs, inLoopRestMs, replayMs: median(replay), constantMs: median(constant), identityMs: median(identityRuns), probability };
   } finally {
     await runner.release();
   }

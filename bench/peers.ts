@@ -29,7 +29,11 @@ export async function referenceLogits(id: BuiltinId): Promise<Reference> {
     const { pixels } = testImage(0);
     const w = new Float32Array(runner.meta.units);
     const out = await runner.run(pixels, 1, w);
-    return { pixels: Array.from(pixels), logits: Array.from(out.logits.subarray(0, runner.classes)) };
+    const logits = Array.from(out.logits.subarray(0, runner.classes));
+    if (logits.every((v) => v === 0) || !logits.every(Number.isFinite)) {
+      throw new Error(`${id}: the runner returned logits ${JSON.stringify(logits)} for a test image: its outputs are not filled`);
+    }
+    return { pixels: Array.from(pixels), logits };
   } finally {
     await runner.release();
   }

@@ -6,7 +6,7 @@
  *   - /proc/<pid>/task/<tid>/schedstat field 1: nanoseconds on CPU per live thread, summed over the threads.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 let tck: number | undefined;
 
@@ -56,8 +56,6 @@ export function schedCpuMs(pid: number): number {
   return ns / 1e6;
 }
 
-export const schedstatAvailable = () => existsSync('/proc/self/schedstat');
-
 export interface ProcInfo {
   pid: number;
   ppid: number;
@@ -106,4 +104,22 @@ export function groupMembers(pgid: number): number[] {
     if (f && Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(name));
   }
   return out;
+}
+
+/** CPU ms of this process's threads other than the main one (V8's background compilers and GC helpers). */
+export function otherThreadsMs(): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (Number(tid) === process.pid) continue;
+      try {
+        ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // exited
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return ns / 1e6;
 }

@@ -10,10 +10,6 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function mean(xs: readonly number[]): number {
-  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
 /** CPU time (user + system, all threads) of this process in milliseconds. */
 export function cpuNowMs(): number {
   const u = process.cpuUsage();
@@ -32,17 +28,6 @@ export async function timed(work: () => unknown): Promise<Timing> {
   await work();
   return { cpuMs: cpuNowMs() - c0, wallMs: performance.now() - w0 };
 }
-
-/** Warm-up runs, then `reps` measured runs. */
-export async function repeat(work: () => unknown, reps: number, warmup = 1): Promise<Timing[]> {
-  for (let i = 0; i < warmup; i++) await work();
-  const out: Timing[] = [];
-  for (let i = 0; i < reps; i++) out.push(await timed(work));
-  return out;
-}
-
-export const medianCpu = (ts: readonly Timing[]) => median(ts.map((t) => t.cpuMs));
-export const medianWall = (ts: readonly Timing[]) => median(ts.map((t) => t.wallMs));
 
 /**
  * Repeats `run` (which returns the cost of one run) until the cost has settled: JIT and WebAssembly tier-up

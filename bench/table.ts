@@ -5,7 +5,7 @@ export type Cell = string | number | null | undefined;
 /** A Markdown table; numbers are right-aligned, missing cells print as an en dash. */
 export function table(headers: readonly string[], rows: readonly Cell[][]): string {
   const text = rows.map((r) => headers.map((_, i) => cell(r[i])));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number' || /^[\d.,~<>≈x×%-]+\s*(ms|µs|us|s|x)?$/.test(String(r[i]))));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number' || /^[–$\d.,~<>≈x×%-]+\s*(ms|µs|us|s|x|KiB)?$/.test(String(r[i]))));
   const width = headers.map((h, i) => Math.max(3, h.length, ...text.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join(' | ')} |`;
   const rule = `|${width.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
@@ -14,11 +14,13 @@ export function table(headers: readonly string[], rows: readonly Cell[][]): stri
 
 function cell(v: Cell): string {
   if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '–';
-  return typeof v === 'number' ? fixed(v) : v;
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : fixed(v);
+  return v;
 }
 
 /** About three significant digits. */
-export function fixed(v: number): string {
+export function fixed(value: number): string {
+  const v = Number(value.toPrecision(3));
   const a = Math.abs(v);
   if (a === 0) return '0';
   if (a >= 100) return v.toFixed(0);

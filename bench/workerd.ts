@@ -32,8 +32,13 @@ export interface WorkerdRow extends WorkerdConfig {
   /** mean CPU per warm request from utime+stime ticks over the whole series (a coarse cross-check) */
   warmTicksMs: number;
   hit: WorkerdSample[];
-  /** warm-up requests before the measured ones */
-  warmups: number;
+  /** the same URL with If-None-Match (304), and an unknown API path (404): the parts of a cache hit */
+  revalidated: WorkerdSample[];
+  notFound: WorkerdSample[];
+  /** the same request with steps=1: the request's cost besides its steps */
+  oneStep: WorkerdSample[];
+  /** CPU ms of the warm-up requests before the measured ones, in order */
+  warmups: number[];
   /** first request of a fresh isolate, compiled program already stored (batch 1 only) */
   cold?: WorkerdSample;
   /** final probability of the class, from the JSON of the last warm request */
@@ -53,21 +58,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let sequence = 0;
 
 /** A maximize URL with the default work and a unique lr (0.05000001, 0.05000002, ...), so it is never cached. */
-function freshUrl(base: string, c: WorkerdConfig): string {
+function freshUrl(base: string, c: WorkerdConfig, extra = ''): string {
   sequence += 1;
   const lr = `0.05${String(sequence).padStart(6, '0')}`;
-  return `${base}/api/v1/maximize?model=${c.model}&class=7&format=json&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}`;
+  return `${base}/api/v1/maximize?model=${c.model}&class=7&format=json&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${extra}`;
 }
 
 /** wrangler reloaded the Worker (a source file changed) during a measurement: the isolate is new. */
 class Reloaded extends Error {}
 
-async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit'): Promise<{ sample: WorkerdSample; body: string }> {
+/** One request with the Worker's CPU around it; `expect`: the X-Ascent-Cache header, or an HTTP status. */
+async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | number, headers: Record<string, string> = {}): Promise<{ sample: WorkerdSample; body: string; etag: string }> {
   const reloads = dev.reloads();
   const w0 = schedCpuMs(dev.worker.pid);
   const p0 = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0);
   const t0 = performance.now();
-  const res = await fetch(url, { signal: AbortSignal.timeout(180_000) });
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(180_000) });
   const body = await res.text();
   const wallMs = performance.now() - t0;
   await sleep(25); // the worker may still be finishing bookkeeping after the last byte
@@ -75,9 +81,13 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit'): 
   const proxyMs = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0) - p0;
   if (!Number.isFinite(cpuMs) || dev.reloads() !== reloads) throw new Reloaded(`wrangler reloaded the Worker during ${url}`);
   const cache = res.headers.get('x-ascent-cache') ?? 'none';
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
-  if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
-  return { sample: { cpuMs, proxyMs, wallMs, cache }, body };
+  if (typeof expect === 'number') {
+    if (res.status !== expect) throw new Error(`${url}: HTTP ${res.status}, expected ${expect}: ${body.slice(0, 300)}`);
+  } else {
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
+    if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
+  }
+  return { sample: { cpuMs, proxyMs, wallMs, cache }, body, etag: res.headers.get('etag') ?? '' };
 }
 
 async function idleRate(dev: WranglerDev): Promise<number> {
@@ -104,9 +114,25 @@ async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boo
   }
   const warmTicksMs = (statCpuMs(dev.worker.pid) - t0) / reps;
   const hit: WorkerdSample[] = [];
-  for (let i = 0; i < reps; i++) hit.push((await measured(dev, lastUrl, 'hit')).sample);
+  let etag = '';
+  for (let i = 0; i < reps; i++) {
+    const r = await measured(dev, lastUrl, 'hit');
+    hit.push(r.sample);
+    etag = r.etag;
+  }
+  // what a hit is made of: the same URL revalidated (If-None-Match: parsing, planning, ETag; no cache lookup,
+  // no body), and an unknown API path (HTTP and routing only)
+  const revalidated: WorkerdSample[] = [];
+  const notFound: WorkerdSample[] = [];
+  // and what a computed request costs besides its steps: the same request with steps=1 (two runs)
+  const oneStep: WorkerdSample[] = [];
+  for (let i = 0; i < reps; i++) {
+    revalidated.push((await measured(dev, lastUrl, 304, { 'If-None-Match': etag })).sample);
+    notFound.push((await measured(dev, `${dev.base}/api/v1/no-such-endpoint`, 404)).sample);
+    oneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
+  }
   const json = JSON.parse(lastBody) as { probability?: number };
-  return { ...c, warm, warmTicksMs, hit, warmups: warmup.length, probability: json.probability ?? NaN };
+  return { ...c, warm, warmTicksMs, hit, revalidated, notFound, oneStep, warmups: warmup, probability: json.probability ?? NaN };
 }
 
 export async function workerdBench(configs: WorkerdConfig[], opts: { quick: boolean; cold: boolean; log: (s: string) => void }): Promise<WorkerdResult> {

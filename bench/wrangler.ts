@@ -27,6 +27,7 @@ export interface WranglerDev {
 }
 
 const groups = new Set<number>();
+const states = new Set<string>();
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -40,12 +41,14 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
+  const cleanUp = () => {
     for (const g of groups) killGroup(g, 'SIGKILL');
-  });
+    for (const d of states) rmSync(d, { recursive: true, force: true });
+  };
+  process.on('exit', cleanUp);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      for (const g of groups) killGroup(g, 'SIGKILL');
+      cleanUp();
       process.exit(130);
     });
   }
@@ -75,8 +78,17 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 }
 
 /** A private folder for wrangler dev's local state (cache, R2), instead of the project's .wrangler/state. */
-export const stateFolder = () => mkdtempSync(join(tmpdir(), 'ascent-bench-state-'));
-export const removeState = (dir: string) => rmSync(dir, { recursive: true, force: true });
+export function stateFolder(): string {
+  hookExit();
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-bench-state-'));
+  states.add(dir);
+  return dir;
+}
+
+export function removeState(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  states.delete(dir);
+}
 
 /** Starts `wrangler dev` on a free port with local state in `state` and waits until the Worker answers. */
 export async function startWrangler(state: string, timeoutMs = 90_000): Promise<WranglerDev> {

@@ -1,0 +1,358 @@
+/**
+ * Turns the measurements into the Markdown report: one function per section, each returning Markdown.
+ * Ratios are what the report is about (the machines are shared and noisy; absolute numbers are for scale).
+ */
+import { STEPS } from './node-engine.js';
+import { median } from './stats.js';
+import { fixed, ms, ratio, table, us, type Cell } from './table.js';
+import type { BundleResult } from './bundle.js';
+import type { FloorResult } from './floor.js';
+import type { GradientForwardResult } from './gradient-vs-forward.js';
+import type { Machine } from './machine.js';
+import type { BuiltinId } from './models.js';
+import type { NodeEngineRow } from './node-engine.js';
+import type { ProfileRow } from './ort-profile.js';
+import type { TorchResult } from './peers.js';
+import type { TfjsResult } from './tfjs-loop.js';
+import type { WorkerdResult, WorkerdSample } from './workerd.js';
+
+/** Workers paid plan (PLATFORM.md): per million requests, per million CPU-ms, beyond the included amounts. */
+export const PRICE = { perMillionRequests: 0.3, perMillionCpuMs: 0.02, freePlanCpuMs: 10 };
+
+/** The product plan's targets (printed next to the measurements, never asserted). */
+export const TARGETS = { mlpMs: 10, cnnMs: 80, vsTorch: 3, vsTfjs: 10, batch10: 3, hitMs: 1 };
+
+export interface Results {
+  machine: Machine;
+  quick: boolean;
+  gradient?: GradientForwardResult;
+  node?: NodeEngineRow[];
+  workerd?: WorkerdResult;
+  tfjs: Partial<Record<'wasm' | 'cpu', TfjsResult>>;
+  torch?: TorchResult;
+  floor?: FloorResult;
+  bundle?: BundleResult;
+  profile?: ProfileRow[];
+  /** per part that failed: its error */
+  errors: Record<string, string>;
+  seconds: Record<string, number>;
+}
+
+type Config = { model: BuiltinId; batch: number };
+const CONFIGS: Config[] = [
+  { model: 'fashion-mlp', batch: 1 },
+  { model: 'fashion-mlp', batch: 10 },
+  { model: 'fashion-cnn', batch: 1 },
+  { model: 'fashion-cnn', batch: 10 },
+];
+const cpuMedian = (xs: { cpuMs: number }[]) => median(xs.map((x) => x.cpuMs));
+const wallMedian = (xs: { wallMs: number }[]) => median(xs.map((x) => x.wallMs));
+const sampleMedian = (xs: WorkerdSample[] | undefined, k: 'cpuMs' | 'wallMs' | 'proxyMs') => (xs && xs.length ? median(xs.map((x) => x[k])) : NaN);
+const prob = (p: number | null | undefined) => (p === null || p === undefined || Number.isNaN(p) ? '–' : p.toFixed(3));
+
+/** One measured runtime for one configuration. */
+interface Measured {
+  cpuMs: number;
+  wallMs?: number;
+  probability?: number | null;
+  note?: string;
+}
+
+export function lookups(r: Results) {
+  const workerd = (c: Config) => r.workerd?.rows.find((w) => w.model === c.model && w.batch === c.batch);
+  const node = (c: Config) => r.node?.find((n) => n.model === c.model && n.batch === c.batch);
+  const tfjs = (backend: 'wasm' | 'cpu', c: Config) => r.tfjs[backend]?.rows.find((t) => t.model === c.model && t.batch === c.batch);
+  const torch = (c: Config) => r.torch?.rows.find((t) => t.model === c.model && t.batch === c.batch);
+  const floor = (c: Config) => r.floor?.rows.find((f) => f.model === c.model && f.batch === c.batch);
+  const measured: Record<string, (c: Config) => Measured | undefined> = {
+    'Ascent, workerd': (c) => {
+      const w = workerd(c);
+      return w && { cpuMs: sampleMedian(w.warm, 'cpuMs'), wallMs: sampleMedian(w.warm, 'wallMs'), probability: w.probability };
+    },
+    'Ascent, Node': (c) => {
+      const n = node(c);
+      return n && { cpuMs: cpuMedian(n.requests), wallMs: wallMedian(n.requests), probability: n.probability };
+    },
+    'tfjs, wasm': (c) => {
+      const t = tfjs('wasm', c);
+      return t && (t.skipped ? { cpuMs: NaN, note: `skipped: ${t.skipped}` } : { cpuMs: cpuMedian(t.requests), wallMs: wallMedian(t.requests), probability: t.probability });
+    },
+    'tfjs, cpu': (c) => {
+      const t = tfjs('cpu', c);
+      return t && (t.skipped ? { cpuMs: NaN, note: `skipped: ${t.skipped}` } : { cpuMs: cpuMedian(t.requests), wallMs: wallMedian(t.requests), probability: t.probability });
+    },
+    PyTorch: (c) => {
+      if (r.torch?.error) return { cpuMs: NaN, note: r.torch.error };
+      const t = torch(c);
+      return t && (t.skipped ? { cpuMs: NaN, note: t.skipped } : { cpuMs: cpuMedian(t.requests), wallMs: wallMedian(t.requests), probability: t.probability });
+    },
+    'floor, same shapes': (c) => {
+      const f = floor(c);
+      return f && { cpuMs: f.sameShapeMs };
+    },
+    'floor, peak rate': (c) => {
+      const f = floor(c);
+      return f && { cpuMs: f.peakMs };
+    },
+  };
+  return { workerd, node, tfjs, torch, floor, measured };
+}
+
+export function header(r: Results): string {
+  const m = r.machine;
+  const py = r.torch?.torch ? `torch ${r.torch.torch}, numpy ${r.torch.numpy}, onnx ${r.torch.onnx} (Debian, /usr/bin/python3)` : r.torch?.error ? `PyTorch: ${r.torch.error}` : 'PyTorch: not run';
+  return [
+    '# Ascent benchmark',
+    '',
+    `- date: ${m.date}${r.quick ? ' (--quick: fewer repetitions)' : ''}`,
+    `- machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, load average at start ${m.load}`,
+    `- versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${py}`,
+    '- every number is CPU time unless marked wall; machines here are shared and noisy, so compare ratios measured in the same run',
+  ].join('\n');
+}
+
+export function gradientSection(g: GradientForwardResult): string {
+  const rows: Cell[][] = g.rows.map((x) => [
+    x.model, x.source, x.batch, us(x.forwardUs), us(x.gradientUs), ratio(x.gradientUs, x.forwardUs),
+    ratio(x.gradientUs - x.identityUs, x.forwardUs - x.identityUs), us(x.identityUs), `${x.forwardNodes} → ${x.gradientNodes}`, fixed(x.mflop),
+  ]);
+  const failed = g.failed.map((f) => `- ${f.model}: not measured (${f.reason})`);
+  return [
+    '## 1. Gradient program vs forward (Node, onnxruntime-web, 1 thread)',
+    '',
+    'Median CPU time of one `session.run`: the original model vs its compiled gradient program (`compileGradient` + `encodeProgram`; inputs: the image and `objective_weights` [1, units]). Autodiff theory: forward + backward about 3x the forward or less. "net" subtracts the cost of an empty call (Identity of the same input) from both sides.',
+    '',
+    table(['model', 'source', 'batch', 'forward', 'gradient', 'gradient ÷ forward', 'net ÷ net', 'Identity run', 'nodes', 'MFLOP/sample'], rows),
+    ...(failed.length ? ['', ...failed] : []),
+  ].join('\n');
+}
+
+export function maximizeSection(r: Results): string {
+  const L = lookups(r);
+  const out: string[] = [
+    '## 2. Maximize: 256 Adam steps from zeros, no regularizers',
+    '',
+    'CPU per request (median). Batch 1: class 7. Batch 10: all ten classes at once (one-hot weights per row); through the API (workerd) it is `restarts=10` (ten starts of class 7, the same computational batch: the API has no one-request-all-classes mode yet). p: the final probability of the target class (mean over the batch). Per step: request ÷ 256.',
+    '',
+  ];
+  const rows: Cell[][] = [];
+  for (const c of CONFIGS) {
+    const w = L.workerd(c);
+    for (const [name, get] of Object.entries(L.measured)) {
+      const m = get(c);
+      if (!m) continue;
+      let note = m.note ?? '';
+      if (name === 'Ascent, workerd' && c.batch === 10) note = 'restarts=10';
+      if (name === 'floor, same shapes') note = `matrix products only; fastest lib: ${L.floor(c)?.lib ?? '?'}`;
+      if (name === 'floor, peak rate') note = `${fixed(r.floor?.peakGflops ?? NaN)} GFLOP/s (${r.floor?.peakLib ?? '?'})`;
+      rows.push([c.model, c.batch, name, ms(m.cpuMs), us((m.cpuMs / STEPS) * 1000), m.wallMs === undefined ? '' : ms(m.wallMs), m.probability === undefined ? '' : prob(m.probability), note]);
+      if (name === 'Ascent, workerd' && w) {
+        if (w.cold) rows.push([c.model, c.batch, 'Ascent, workerd, first request of a fresh isolate', ms(w.cold.cpuMs), '', ms(w.cold.wallMs), '', 'onnxruntime start-up + session + request']);
+        rows.push([c.model, c.batch, 'Ascent, workerd, cache hit', ms(sampleMedian(w.hit, 'cpuMs')), '', ms(sampleMedian(w.hit, 'wallMs')), '', 'X-Ascent-Cache: hit']);
+      }
+    }
+  }
+  out.push(table(['model', 'batch', 'runtime', 'CPU/request', 'per step', 'wall', 'p', 'note'], rows));
+  // a sanity check: every loop should reach a high probability for its class from zeros in 256 steps
+  const stuck = rows.filter((row) => typeof row[6] === 'string' && row[6] !== '' && row[6] !== '–' && Number(row[6]) < 0.5);
+  if (stuck.length) {
+    out.push('', `**Warning**: ${stuck.map((row) => `${row[2]} (${row[0]} batch ${row[1]}: p = ${row[6]})`).join(', ')} did not raise the class probability above 0.5: the times of a loop that does not ascend are not comparable (check the engine's gradient and outputs).`);
+  }
+
+  out.push('', '### Ratios (same run)', '', 'Peers ÷ Ascent: how many times more CPU the peer needs than Ascent in workerd (> 1: Ascent is faster). Ascent ÷ floor: how far above the floor Ascent is.', '');
+  const ratioRows: Cell[][] = CONFIGS.map((c) => {
+    const a = L.measured['Ascent, workerd']!(c)?.cpuMs;
+    const v = (k: string) => L.measured[k]!(c)?.cpuMs;
+    return [c.model, c.batch, ms(a), ratio(a, v('Ascent, Node')), ratio(v('tfjs, wasm'), a), ratio(v('tfjs, cpu'), a), ratio(v('PyTorch'), a), ratio(a, v('floor, same shapes')), ratio(a, v('floor, peak rate'))];
+  });
+  out.push(table(['model', 'batch', 'Ascent (workerd)', 'workerd ÷ Node', 'tfjs wasm ÷ Ascent', 'tfjs cpu ÷ Ascent', 'PyTorch ÷ Ascent', 'Ascent ÷ floor (same shapes)', 'Ascent ÷ floor (peak)'], ratioRows));
+
+  out.push('', '### Batch 10 ÷ batch 1', '');
+  const batchRows: Cell[][] = Object.entries(L.measured).map(([name, get]) => [
+    name,
+    ...(['fashion-mlp', 'fashion-cnn'] as const).map((model) => ratio(get({ model, batch: 10 })?.cpuMs, get({ model, batch: 1 })?.cpuMs)),
+  ]);
+  out.push(table(['runtime', 'fashion-mlp', 'fashion-cnn'], batchRows));
+  return out.join('\n');
+}
+
+export function targetsSection(r: Results): string {
+  const L = lookups(r);
+  const a = (c: Config) => L.measured['Ascent, workerd']!(c)?.cpuMs;
+  const per = (f: (c: Config) => number | undefined, suffix = 'x') =>
+    CONFIGS.map((c) => `${c.model.replace('fashion-', '')} b${c.batch}: ${Number.isFinite(f(c) ?? NaN) ? `${fixed(f(c)!)}${suffix}` : '–'}`).join(', ');
+  const within = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'yes' : 'no');
+  const all = (f: (c: Config) => number | undefined, ok: (v: number) => boolean) => {
+    const vs = CONFIGS.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return vs.length === 0 ? undefined : vs.every(ok);
+  };
+  const mlp = a({ model: 'fashion-mlp', batch: 1 });
+  const cnn = a({ model: 'fashion-cnn', batch: 1 });
+  const mlpCold = L.workerd({ model: 'fashion-mlp', batch: 1 })?.cold?.cpuMs;
+  const vsTorch = (c: Config) => { const t = L.measured.PyTorch!(c)?.cpuMs; const x = a(c); return t !== undefined && x !== undefined ? t / x : undefined; };
+  const vsTfjs = (c: Config) => { const t = L.measured['tfjs, wasm']!(c)?.cpuMs; const x = a(c); return t !== undefined && x !== undefined ? t / x : undefined; };
+  const b10 = (model: BuiltinId) => { const x = a({ model, batch: 10 }); const y = a({ model, batch: 1 }); return x !== undefined && y !== undefined ? x / y : undefined; };
+  const hits = CONFIGS.map((c) => sampleMedian(L.workerd(c)?.hit, 'cpuMs')).filter(Number.isFinite);
+  const hit = hits.length ? median(hits) : undefined;
+  const rows: Cell[][] = [
+    [`fashion-mlp default (256 steps) <= ${TARGETS.mlpMs} ms CPU in workerd`, `${ms(mlp)} warm; first request of a fresh isolate ${ms(mlpCold)}`, within(mlp === undefined || !Number.isFinite(mlp) ? undefined : mlp <= TARGETS.mlpMs)],
+    [`fashion-cnn default <= ${TARGETS.cnnMs} ms CPU in workerd`, `${ms(cnn)} warm`, within(cnn === undefined || !Number.isFinite(cnn) ? undefined : cnn <= TARGETS.cnnMs)],
+    [`>= ${TARGETS.vsTorch}x faster than the PyTorch loop`, per(vsTorch), within(all(vsTorch, (v) => v >= TARGETS.vsTorch))],
+    [`>= ${TARGETS.vsTfjs}x faster than the tfjs loop (wasm, the fastest tfjs backend here)`, per(vsTfjs), within(all(vsTfjs, (v) => v >= TARGETS.vsTfjs))],
+    [`batch 10 <= ${TARGETS.batch10}x batch 1 (workerd, restarts=10)`, `mlp ${ratio(b10('fashion-mlp') ?? NaN, 1)}, cnn ${ratio(b10('fashion-cnn') ?? NaN, 1)}`, within(b10('fashion-mlp') === undefined ? undefined : [b10('fashion-mlp'), b10('fashion-cnn')].every((v) => v === undefined || v <= TARGETS.batch10))],
+    [`cache hit < ${TARGETS.hitMs} ms CPU`, ms(hit), within(hit === undefined ? undefined : hit < TARGETS.hitMs)],
+  ];
+  return ['## Targets from the product plan (printed, not asserted)', '', table(['target', 'measured', 'within'], rows)].join('\n');
+}
+
+export function timeSection(r: Results): string {
+  const L = lookups(r);
+  if (!r.node?.length) return '';
+  const rows: Cell[][] = r.node.map((n) => {
+    const cpu = cpuMedian(n.requests);
+    const f = L.floor(n);
+    return [
+      n.model, n.batch, ms(cpu), ms(wallMedian(n.requests)), ms(n.otherThreadsPerRequestMs), ms(n.inLoopRunMs), ms(n.inLoopRestMs),
+      us((n.inLoopRunMs / (STEPS + 1)) * 1000), us((n.replayMs / (STEPS + 1)) * 1000), us((n.constantMs / (STEPS + 1)) * 1000), us((n.identityMs / (STEPS + 1)) * 1000),
+      f ? us((f.sameShapeMs / STEPS) * 1000) : '–', n.warmups,
+    ];
+  });
+  return [
+    '### Where the time goes (Ascent in Node)',
+    '',
+    'One request split: CPU inside the 257 `runner.run` calls (256 steps + the final evaluation: onnxruntime, tensor wrapping, copies in and out of the wasm heap) and the rest (the JavaScript loop: Adam, projection, trace, softmax, copying the gradient). "other threads": CPU of V8\'s background threads (compilers, GC), included in the request. Per run: a `runner.run` inside the loop; the same 257 inputs recorded and replayed without the loop; a constant image (uniform input: max-pool and ReLU masks become predictable, so faster; realistic inputs are the ones that count); an empty call (Identity model, same input): the fixed cost of a `session.run`. Floor per step: the matrix products at their shapes (see the floor).',
+    '',
+    table(['model', 'batch', 'CPU/request', 'wall', 'other threads', 'in runner.run', 'rest (JS)', 'run in loop', 'run replayed', 'run, constant image', 'Identity run', 'floor per step', 'warm-ups'], rows),
+  ].join('\n');
+}
+
+export function workerdSection(w: WorkerdResult): string {
+  const rows: Cell[][] = w.rows.map((x) => [
+    x.model, x.batch === 10 ? '10 (restarts=10)' : x.batch, ms(sampleMedian(x.warm, 'cpuMs')), ms(x.warmTicksMs), ms(sampleMedian(x.warm, 'wallMs')),
+    ms(sampleMedian(x.warm, 'proxyMs')), x.warmups.length, ms(sampleMedian(x.oneStep, 'cpuMs')),
+    us(((sampleMedian(x.warm, 'cpuMs') - sampleMedian(x.oneStep, 'cpuMs')) / (STEPS - 1)) * 1000),
+    ms(sampleMedian(x.hit, 'cpuMs')), ms(sampleMedian(x.revalidated, 'cpuMs')), ms(sampleMedian(x.notFound, 'cpuMs')),
+    x.cold ? ms(x.cold.cpuMs) : '', x.cold ? ms(x.cold.wallMs) : '',
+  ]);
+  const notes = [
+    w.firstEver ? `- The very first request with empty local state (${w.firstEver.model}: compiles the model and stores the program in R2): ${ms(w.firstEver.sample.cpuMs)} CPU, ${ms(w.firstEver.sample.wallMs)} wall. "first request" above is a restarted wrangler dev with the program already stored, as in production after the first request anywhere.` : '',
+    `- CPU of the Worker's workerd process, read from /proc around each request (schedstat, ns; "ticks": utime+stime over the series ÷ requests, ${'1/CLK_TCK'} resolution, a cross-check). The idle process burned ${fixed(w.idleMsPerS)} ms/s. wrangler dev started ${w.startups} times.`,
+    '- "dev proxy": CPU of wrangler\'s other workerd process, which forwards each request to the Worker (not part of the Worker\'s bill). Local workerd also runs the Cache API simulation and the inspector wrangler attaches, so cache hits here cost more than in production.',
+    `- Warm: after warm-up requests until the CPU per request settles (V8 tiers up JavaScript and WebAssembly over the first few thousand \`session.run\` calls).${early(w)}`,
+    '- "steps=1": the same request with one step (two runs of the program): what a computed request costs besides its steps (HTTP, parameters, session lookup, JSON, cache write). "per step": (warm - steps=1) ÷ 255.',
+    '- The parts of a cache hit: "304 revalidation" is the same URL with If-None-Match (query parsing, planning, ETag; no cache lookup, no body), "404" an unknown API path (HTTP, routing, a problem+json body).',
+  ].filter(Boolean);
+  return [
+    '### Ascent in workerd (wrangler dev)',
+    '',
+    table(['model', 'batch', 'warm CPU', 'warm CPU (ticks)', 'warm wall', 'dev proxy CPU', 'warm-ups', 'steps=1', 'per step', 'cache hit', '304 revalidation', '404 (routing only)', 'first request CPU', 'first request wall'], rows),
+    '',
+    ...notes,
+  ].join('\n');
+}
+
+/** The warm-up series of the first configuration measured: the early requests of an isolate. */
+function early(w: WorkerdResult): string {
+  const first = w.rows[0];
+  if (!first || first.warmups.length < 3) return '';
+  const costs = first.warmups;
+  const head = costs.slice(0, 5);
+  return ` Requests 2-${head.length + 1} of the isolate (${first.model}, batch ${first.batch}, right after its first request): ${head.map((v) => fixed(v)).join(', ')} ms; settled after ${costs.length} requests at ${ms(sampleMedian(first.warm, 'cpuMs'))}.`;
+}
+
+export function floorSection(f: FloorResult): string {
+  if (f.error) return `### The floor\n\nnot measured: ${f.error}`;
+  const rows: Cell[][] = f.rows.map((x) => [x.model, x.batch, fixed(x.forwardFlops / 1e6), fixed(x.totalFlops / 1e9), ms(x.sameShapeMs), ms(x.peakMs)]);
+  const shapes: Cell[][] = f.shapes.map((s) => [s.shape.join(' x '), s.lib, fixed(s.gflops)]);
+  return [
+    '### The floor',
+    '',
+    'Counted: the matrix products of 256 steps, per sample and step a forward pass (dense 2·in·out, conv 2·Cout·Cin·k·k·Hout·Wout) and the input gradient only (the same products transposed: 1x the forward; no weight gradients, so 2x forward in all, not the 3x of training). Not counted: bias, ReLU, max-pool, batch norm, softmax, im2col, the optimizer.',
+    `Same shapes: each product timed at its own shape on one thread (fastest of numpy, torch.mm and torch's oneDNN; numpy's BLAS here: ${f.blas}). Peak rate: the FLOPs at the best rate seen (${fixed(f.peakGflops)} GFLOP/s, ${f.peakLib}). At batch 1 the dense products are matrix-vector products bound by memory bandwidth (they read every weight for 2 FLOPs), so the peak rate is out of reach there.`,
+    '',
+    table(['model', 'batch', 'forward MFLOP/sample', 'GFLOP (256 steps)', 'floor, same shapes', 'floor, peak rate'], rows),
+    '',
+    '<details><summary>measured rate per product shape ([M, K] x [K, N], one thread)</summary>',
+    '',
+    table(['M x K x N', 'fastest', 'GFLOP/s'], shapes),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+export function costSection(r: Results): string {
+  const L = lookups(r);
+  const w = L.workerd({ model: 'fashion-mlp', batch: 1 });
+  if (!w) return '## 3. Cost\n\nnot measured (needs the workerd measurements)';
+  const price = (cpu: number) => [ms(cpu), `$${PRICE.perMillionRequests.toFixed(2)}`, `$${((cpu * PRICE.perMillionCpuMs)).toFixed(2)}`, `$${(PRICE.perMillionRequests + cpu * PRICE.perMillionCpuMs).toFixed(2)}`];
+  const warm = sampleMedian(w.warm, 'cpuMs');
+  const hit = sampleMedian(w.hit, 'cpuMs');
+  const cnn = L.workerd({ model: 'fashion-cnn', batch: 1 });
+  const rows: Cell[][] = [
+    ['fashion-mlp class=K, 256 steps (warm isolate)', ...price(warm)],
+    ...(w.cold ? [['the same, first request of a fresh isolate', ...price(w.cold.cpuMs)]] : []),
+    ...(cnn ? [['fashion-cnn class=K, 256 steps (warm)', ...price(sampleMedian(cnn.warm, 'cpuMs'))]] : []),
+    ['cache hit (the same URL again)', ...price(hit)],
+  ];
+  const fits = warm <= PRICE.freePlanCpuMs;
+  return [
+    '## 3. Cost per million requests (Workers paid plan)',
+    '',
+    `$${PRICE.perMillionRequests.toFixed(2)} per million requests + $${PRICE.perMillionCpuMs.toFixed(2)} per million CPU-ms, beyond the included amounts (10 M requests and 30 M CPU-ms a month), from the workerd CPU measured above.`,
+    '',
+    table(['request', 'CPU (workerd)', 'requests', 'CPU', 'total per million'], rows),
+    '',
+    `Free plan (10 ms CPU per request, hard limit): the default fashion-mlp request takes ${ms(warm)} in a warm isolate: it ${fits ? 'fits' : 'does not fit'}${w.cold ? `; the first request of a fresh isolate (${ms(w.cold.cpuMs)}) ${w.cold.cpuMs <= PRICE.freePlanCpuMs ? 'fits too' : 'does not'}` : ''}. A cache hit (${ms(hit)}) ${hit <= PRICE.freePlanCpuMs ? 'fits' : 'does not fit'}.`,
+  ].join('\n');
+}
+
+export function bundleSection(b: BundleResult): string {
+  const kib = (v: number) => `${Math.round(v)} KiB`;
+  const rows: Cell[][] = b.files.map((f) => [f.name.replace(/^[0-9a-f]{40}-/, ''), kib(f.bytes / 1024), kib(f.gzip / 1024)]);
+  rows.push(['total (wrangler)', kib(b.rawKiB), kib(b.gzipKiB)]);
+  return [
+    '## 4. Bundle (`wrangler deploy --dry-run`)',
+    '',
+    `wrangler: "${b.wrangler}". Per file (gzip -9 here); the static site is uploaded separately as assets.`,
+    '',
+    table(['file', 'raw', 'gzip'], rows),
+  ].join('\n');
+}
+
+export function errorsSection(r: Results): string {
+  const e = Object.entries(r.errors);
+  if (e.length === 0) return '';
+  return ['## Parts that failed', '', ...e.map(([k, v]) => `- ${k}: ${v.split('\n').slice(0, 3).join(' / ')}`)].join('\n');
+}
+
+export function profileSection(rows: ProfileRow[]): string {
+  const keys = [...new Set(rows.map((x) => `${x.model}|${x.batch}`))];
+  const out: Cell[][] = keys.map((k) => {
+    const [model, batch] = k.split('|') as [string, string];
+    const fwd = rows.find((x) => x.model === model && String(x.batch) === batch && x.program === 'forward');
+    const grad = rows.find((x) => x.model === model && String(x.batch) === batch && x.program === 'gradient');
+    const top = (grad?.nodes ?? []).slice(0, 8).map((n) => `${n.op} ${n.shape} ${fixed(n.us)}`).join('; ');
+    return [model, Number(batch), fwd ? us(fwd.totalUs) : '–', grad ? us(grad.totalUs) : '–', ratio(grad?.totalUs, fwd?.totalUs), top];
+  });
+  const ops: Cell[][] = keys.flatMap((k) => {
+    const [model, batch] = k.split('|') as [string, string];
+    const fwd = rows.find((x) => x.model === model && String(x.batch) === batch && x.program === 'forward');
+    const grad = rows.find((x) => x.model === model && String(x.batch) === batch && x.program === 'gradient');
+    const names = [...new Set([...Object.keys(grad?.byOp ?? {}), ...Object.keys(fwd?.byOp ?? {})])]
+      .sort((a, b) => (grad?.byOp[b] ?? 0) - (grad?.byOp[a] ?? 0))
+      .filter((op) => Math.max(grad?.byOp[op] ?? 0, fwd?.byOp[op] ?? 0) >= 0.05 * (grad?.totalUs ?? 0));
+    return names.map((op) => [model, Number(batch), op, fwd?.byOp[op] === undefined ? '–' : us(fwd.byOp[op]), grad?.byOp[op] === undefined ? '–' : us(grad.byOp[op]),
+      grad?.byOp[op] === undefined ? '–' : `${fixed((100 * grad.byOp[op]) / grad.totalUs)}%`]);
+  });
+  return [
+    '## onnxruntime profile (opt-in: `--only profile`)',
+    '',
+    'onnxruntime\'s own profiler, one `session.run` of the original model and of its gradient program on test images; per node the median over the runs after five warm-up runs, summed. The profiler adds a few µs per node.',
+    '',
+    table(['model', 'batch', 'forward', 'gradient', 'gradient ÷ forward', 'slowest nodes of the gradient program (op, output shape, µs)'], out),
+    '',
+    'By op type (ops with at least 5% of the gradient program\'s time on either side; the forward runs fused kernels: FusedConv = Conv + Relu, FusedGemm = MatMul + Add + Relu):',
+    '',
+    table(['model', 'batch', 'op', 'forward', 'gradient', 'share of gradient'], ops),
+  ].join('\n');
+}
