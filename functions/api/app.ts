@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP,
   };
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params'], maxAge: 86400 }));
+  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective'], maxAge: 86400 }));
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();

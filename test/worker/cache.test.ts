@@ -24,13 +24,16 @@ describe('results are addressable and cacheable forever', () => {
     await d.arrayBuffer();
   });
 
-  it('computes once for both formats: after the PNG, its JSON twin is a cache hit with the same pixels', async () => {
-    const png = await get('/api/v1/maximize?model=fashion-mlp&class=4&steps=48');
+  it('puts the numbers of a PNG result in its headers, equal to those of its JSON twin', async () => {
+    const png = await get('/api/v1/maximize?model=fashion-mlp&class=4&steps=48', { headers: { origin: 'https://blog.example' } });
     expect(png.headers.get('x-ascent-cache')).toBe('miss');
     const img = decode(new Uint8Array(await png.arrayBuffer()));
     const json = await get('/api/v1/maximize?model=fashion-mlp&class=Coat&steps=48&format=json');
-    expect(json.headers.get('x-ascent-cache')).toBe('hit');
     const j = (await json.json()) as MaximizeJson;
+    expect(Number(png.headers.get('x-ascent-probability'))).toBe(j.probability);
+    expect(Number(png.headers.get('x-ascent-predicted'))).toBe(j.predicted.class);
+    expect(Number(png.headers.get('x-ascent-objective'))).toBe(j.objective);
+    expect(png.headers.get('access-control-expose-headers')).toContain('X-Ascent-Probability');
     const scale = img.width / 28;
     for (let i = 0; i < 784; i++) {
       const [y, x] = [Math.floor(i / 28), i % 28];

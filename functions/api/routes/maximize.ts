@@ -11,7 +11,7 @@ import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
 import { planMaximize, type MaximizePlan, type OutputSpec } from '../plan.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
-import { renderJson, renderPng } from '../render.js';
+import { bestIndex, renderJson, renderPng } from '../render.js';
 import type { AppEnv } from '../app.js';
 import type { ModelRecord } from '../../registry/types.js';
 
@@ -79,21 +79,33 @@ async function compute(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<type
 async function encode(p: Prepared, result: AscentResult, gflop: number, output: OutputSpec, entries: [string, string | number][], query: string): Promise<Response> {
   const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
   if (output.format === 'png') {
-    return new Response(renderPng(result, p.plan, output, query), { headers: { ...headers, 'Content-Type': 'image/png' } });
+    // the numbers a page shows under an embedded image, without a second request for the JSON
+    const best = bestIndex(result);
+    const k = p.plan.classIndex;
+    const probabilities = result.probabilities.subarray(best * result.classes, (best + 1) * result.classes);
+    let top = 0;
+    for (let c = 1; c < result.classes; c++) if (probabilities[c]! > probabilities[top]!) top = c;
+    const summary: Record<string, string> = {
+      'X-Ascent-Predicted': String(top),
+      'X-Ascent-Objective': String(Number(result.objective[best]!.toPrecision(7))),
+      ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
+    };
+    return new Response(renderPng(result, p.plan, output, query), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
   }
   const json = renderJson(result, p.plan, p.record.info, output, entries, query, { gflop: Number(gflop.toFixed(4)) });
   return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });
 }
 
 /**
- * Computes once and caches the result in both formats (the page that shows an image usually also wants its
- * numbers), returning the requested one.
+ * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
+ * shows the image).
  */
-async function computeAndCache(c: Context<AppEnv>, p: Prepared, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<Response> {
+async function computeAndCache(c: Context<AppEnv>, p: Prepared, twin: boolean, onStep?: Parameters<typeof ascend>[1]['onStep']): Promise<Response> {
   const { result, gflop } = await compute(c, p, onStep);
   const main = await encode(p, result, gflop, p.plan.output, p.plan.canonical, p.canonical);
-  const twin = await encode(p, result, gflop, p.plan.twin.output, p.plan.twin.canonical, p.twin);
-  await Promise.all([c.var.app.cache.put(p.canonical, main.clone()), c.var.app.cache.put(p.twin, twin)]);
+  const writes = [c.var.app.cache.put(p.canonical, main.clone())];
+  if (twin) writes.push(c.var.app.cache.put(p.twin, await encode(p, result, gflop, p.plan.twin.output, p.plan.twin.canonical, p.twin)));
+  await Promise.all(writes);
   return main;
 }
 
@@ -108,7 +120,7 @@ export const maximizeRoute = new Hono<AppEnv>()
       hit.headers.set('X-Ascent-Cache', 'hit');
       return hit;
     }
-    const response = await computeAndCache(c, p);
+    const response = await computeAndCache(c, p, false);
     response.headers.set('X-Ascent-Cache', 'miss');
     return response;
   })
@@ -130,23 +142,26 @@ export const maximizeRoute = new Hono<AppEnv>()
           await send('result', await cached.text());
           return;
         }
-        await computeAndCache(c, p, async (t, trace) => {
+        // Progress is queued, not awaited: the computation holds its program and must not wait on a slow reader.
+        // A zero timeout after each event lets the runtime send it now rather than with the result.
+        await computeAndCache(c, p, true, async (t, trace) => {
           if (t % every !== 0 && t !== p.plan.steps) return;
-          await send('progress', {
+          void send('progress', {
             step: t,
             steps: p.plan.steps,
             objective: trace.objective.map((o) => o[t - 1]),
             probability: trace.probability.map((o) => (Number.isNaN(o[t - 1]) ? null : o[t - 1])),
-          });
+          }).catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 0));
         });
         const stored = await c.var.app.cache.match(jsonQuery);
         await send('result', stored ? await stored.text() : '{}');
       } catch (e) {
         const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');
         if (!(e instanceof ApiProblem)) console.error('events: computation failed', e);
-        await send('error', problem.body());
+        await send('error', problem.body()).catch(() => undefined);
       } finally {
-        await writer.close();
+        await writer.close().catch(() => undefined);
       }
     })();
     try {

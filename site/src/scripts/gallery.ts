@@ -1,10 +1,10 @@
 /**
  * The gallery page: the images are plain <img src> tags on API URLs; this fills in, under each, the probability
- * the model gives the class for that image, read from the URL's format=json twin.
+ * the model gives the class for that image, read from the X-Ascent-Probability and X-Ascent-Predicted headers of
+ * the same URL (an immutable response: the image and this request share one computation and the HTTP cache).
  */
-import { asProblem, getJson } from './api.ts';
+import { ApiError, asProblem, problemOf } from './api.ts';
 import { fmtP } from './format.ts';
-import type { MaximizeResult } from './types.ts';
 import { byId } from './ui.ts';
 
 /** Runs `work` on every item with at most `limit` at a time. */
@@ -18,24 +18,30 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
 
 export function initGallery(): void {
   const status = byId('gallery-status');
-  const images = [...document.querySelectorAll<HTMLImageElement>('img[data-json]')];
+  const images = [...document.querySelectorAll<HTMLImageElement>('img[data-labels]')];
   let done = 0;
   let failed = 0;
   status.textContent = `Computing the probabilities of ${images.length} images…`;
   void eachLimited(images, 2, async (img) => {
-    const url = img.dataset.json!;
+    const url = img.getAttribute('src')!;
     const caption = document.querySelector<HTMLElement>(`[data-p-for="${CSS.escape(url)}"]`);
     try {
-      const r = await getJson<MaximizeResult>(url);
+      const res = await fetch(url);
+      if (!res.ok) throw new ApiError(await problemOf(res));
+      await res.arrayBuffer();
+      const probability = Number(res.headers.get('X-Ascent-Probability'));
+      const labels = JSON.parse(img.dataset.labels ?? '[]') as string[];
+      const predicted = labels[Number(res.headers.get('X-Ascent-Predicted'))] ?? '?';
+      const label = img.dataset.label ?? '?';
       if (caption) {
-        caption.textContent = `p = ${fmtP(r.probability)}`;
-        caption.title = `p(${r.label ?? '?'}) = ${String(r.probability)}; the model says ${r.predicted.label}`;
-        if (r.predicted.label !== r.label) {
-          caption.textContent += ` (says ${r.predicted.label})`;
+        caption.textContent = `p = ${fmtP(probability)}`;
+        caption.title = `p(${label}) = ${String(probability)}; the model says ${predicted}`;
+        if (predicted !== label) {
+          caption.textContent += ` (says ${predicted})`;
           caption.classList.add('is-miss');
         }
       }
-      img.alt = `${img.alt}; p = ${fmtP(r.probability)}`;
+      img.alt = `${img.alt}; p = ${fmtP(probability)}`;
     } catch (e) {
       failed++;
       if (caption) caption.textContent = `no probability: ${asProblem(e).detail}`;

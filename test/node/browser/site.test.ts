@@ -169,13 +169,13 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
 
   it('gallery: every image loads and carries the probability it reached', async () => {
     const { page, errors } = await open('/gallery/');
-    const count = await page.locator('img[data-json]').count();
+    const count = await page.locator('img[data-labels]').count();
     expect(count).toBe(2 * 2 * 10);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-json]')].every((i) => i.complete), undefined, { timeout: 150_000 });
-    const broken = await page.$$eval('img[data-json]', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).map((i) => i.getAttribute('src')));
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-labels]')].every((i) => i.complete), undefined, { timeout: 150_000 });
+    const broken = await page.$$eval('img[data-labels]', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).map((i) => i.getAttribute('src')));
     expect(broken).toEqual([]);
     // the images are plain <img src> tags on API URLs
-    expect(await page.$$eval('img[data-json]', (imgs) => imgs.every((i) => i.getAttribute('src')!.startsWith('/api/v1/maximize?model=')))).toBe(true);
+    expect(await page.$$eval('img[data-labels]', (imgs) => imgs.every((i) => i.getAttribute('src')!.startsWith('/api/v1/maximize?model=')))).toBe(true);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-p-for]')].every((c) => /^p = \d/.test(c.textContent ?? '')), undefined, { timeout: 150_000 });
     expect(errors).toEqual([]);
     await shot(page, 'gallery');
