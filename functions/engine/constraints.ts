@@ -24,23 +24,29 @@ export function project(c: Constraints, x: Float32Array, x0: Float32Array, o: nu
   if (c.mask) {
     for (let i = 0; i < size; i++) if (!c.mask[i]) x[o + i] = x0[o + i]!;
   }
+  const end = o + size;
   if (c.eps > 0 && c.norm === 'l2') {
     let sq = 0;
-    for (let i = o; i < o + size; i++) sq += (x[i]! - x0[i]!) ** 2;
+    for (let i = o; i < end; i++) sq += (x[i]! - x0[i]!) ** 2;
     const n = Math.sqrt(sq);
     if (n > c.eps) {
       const k = c.eps / n;
-      for (let i = o; i < o + size; i++) x[i] = x0[i]! + k * (x[i]! - x0[i]!);
+      for (let i = o; i < end; i++) x[i] = x0[i]! + k * (x[i]! - x0[i]!);
     }
   }
-  for (let i = o; i < o + size; i++) {
-    let lo = c.min;
-    let hi = c.max;
-    if (c.eps > 0 && c.norm === 'linf') {
-      lo = Math.max(lo, x0[i]! - c.eps);
-      hi = Math.min(hi, x0[i]! + c.eps);
+  const { min, max } = c;
+  if (c.eps > 0 && c.norm === 'linf') {
+    // the intersection of the range and the L-inf ball: a box per element
+    for (let i = o; i < end; i++) {
+      const lo = Math.max(min, x0[i]! - c.eps);
+      const hi = Math.min(max, x0[i]! + c.eps);
+      const v = x[i]!;
+      x[i] = v < lo ? lo : v > hi ? hi : v;
     }
-    const v = x[i]!;
-    x[i] = v < lo ? lo : v > hi ? hi : v;
+  } else {
+    for (let i = o; i < end; i++) {
+      const v = x[i]!;
+      x[i] = v < min ? min : v > max ? max : v;
+    }
   }
 }

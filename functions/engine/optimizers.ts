@@ -49,12 +49,18 @@ export function optimizer(name: OptimizerName, lr: number, totalSize: number): O
       const b2 = 0.999;
       return {
         step: (x, g, o, n, t) => {
-          const c1 = 1 - b1 ** t;
-          const c2 = 1 - b2 ** t;
-          for (let i = o; i < o + n; i++) {
-            m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
-            v[i] = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
-            x[i]! += (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + 1e-8);
+          // bias corrections folded into the step size: lr * sqrt(1 - b2^t) / (1 - b1^t) (Kingma & Ba, section 2)
+          // would change the epsilon's role, so the textbook form is kept, with the divisions hoisted
+          const c1 = 1 / (1 - b1 ** t);
+          const c2 = 1 / (1 - b2 ** t);
+          const end = o + n;
+          for (let i = o; i < end; i++) {
+            const gi = g[i]!;
+            const mi = b1 * m[i]! + (1 - b1) * gi;
+            const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            x[i] = x[i]! + (lr * mi * c1) / (Math.sqrt(vi * c2) + 1e-8);
           }
         },
       };

@@ -51,18 +51,21 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
   const classes = program.classes;
   const units = program.units;
 
-  // only the outputs the loop reads (the model's own output, e.g. probabilities, is not copied out)
-  const fetches = [program.outputs.grad, program.outputs.objective, program.outputs.logits];
+  // Only the outputs the loop reads, so onnxruntime skips the rest: the model's own output (e.g. probabilities)
+  // and, when the target is a function of the logits, the objective, computed here from the logits instead.
+  const fromLogits = program.target.kind !== 'tensor' && program.units === classes;
+  const fetches = [program.outputs.grad, program.outputs.logits, ...(fromLogits ? [] : [program.outputs.objective])];
 
   async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
     const out = await session.run({
       [program.input.name]: new ort.Tensor('float32', x, [n, ...sampleDims]),
       [program.weights]: new ort.Tensor('float32', weights, [wRows, units]),
     }, fetches);
+    const logits = out[program.outputs.logits]!.data as Float32Array;
     return {
       grad: out[program.outputs.grad]!.data as Float32Array,
-      objective: out[program.outputs.objective]!.data as Float32Array,
-      logits: out[program.outputs.logits]!.data as Float32Array,
+      objective: fromLogits ? objectiveOf(program.target.kind as LogitTarget, logits, n, classes, weights, wRows) : out[program.outputs.objective]!.data as Float32Array,
+      logits,
     };
   }
 
@@ -116,6 +119,34 @@ export function softmaxRow(logits: Float32Array, row: number, classes: number): 
   }
   for (let c = 0; c < classes; c++) p[c]! /= sum;
   return p;
+}
+
+type LogitTarget = 'logit' | 'logprob' | 'prob';
+
+/** objective[n] = sum_c w[n|0, c] t[n, c], t = logits, log-softmax or softmax of the logits (as the program computes it). */
+export function objectiveOf(kind: LogitTarget, logits: Float32Array, n: number, classes: number, w: Float32Array, wRows: number): Float32Array {
+  const objective = new Float32Array(n);
+  for (let s = 0; s < n; s++) {
+    const o = s * classes;
+    const wo = wRows === 1 ? 0 : o;
+    let shift = 0;
+    let sum = 1;
+    if (kind !== 'logit') {
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
+      sum = 0;
+      for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
+      shift = max + Math.log(sum);
+    }
+    let acc = 0;
+    for (let c = 0; c < classes; c++) {
+      const z = logits[o + c]!;
+      const t = kind === 'logit' ? z : kind === 'logprob' ? z - shift : Math.exp(z - shift);
+      acc += w[wo + c]! * t;
+    }
+    objective[s] = acc;
+  }
+  return objective;
 }
 
 /** Softmax probability of class k in one row of logits (no allocation: called every step). */

@@ -72,10 +72,10 @@ export const linearRules: RuleTable = {
       const rb = rankOf(cx.inInfo(1));
       const out: (string | undefined)[] = [];
       if (cx.needs(0)) {
-        const bValue = cx.constValue(1);
-        // constant 2-D weights: transpose them once, at compile time
-        const bT = bValue && rb === 2 ? cx.b.constant(transpose2d(bValue), 'weight_T') : transposeLast2(cx, cx.x(1), rb);
-        const gA = cx.b.op('MatMul', [g, bT]);
+        // the common dense layer (2-D activations, 2-D weights): one Gemm with transB reads B as it is
+        const gA = ra === 2 && rb === 2
+          ? cx.b.op('Gemm', [g, cx.x(1)], { transB: A.int(1) })
+          : cx.b.op('MatMul', [g, transposeLast2(cx, cx.x(1), rb)]);
         const gShape: Dim[] = [...y.slice(0, -1), cx.inInfo(0).shape![ra - 1]!];
         out[0] = cx.unbroadcast(gA, gShape, cx.inInfo(0).shape!);
       }
@@ -88,12 +88,3 @@ export const linearRules: RuleTable = {
     },
   },
 };
-
-function transpose2d(t: { dims: number[]; data: ArrayLike<number | bigint>; dtype: string }) {
-  const [r, c] = t.dims as [number, number];
-  if (t.dtype !== 'float32') throw new RuleError(`MatMul weights of type ${t.dtype} are not supported`);
-  const src = t.data as Float32Array;
-  const out = new Float32Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = src[i * c + j]!;
-  return { dtype: 'float32' as const, dims: [c, r], data: out };
-}
