@@ -1,21 +1,12 @@
 /** models/manifest.json: what the product knows about each bundled model. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ManifestEntry as RegistryEntry } from '../../functions/registry/manifest.js';
 
-export interface ManifestEntry {
-  id: string;
-  title: string;
-  /** file name of the ONNX model, relative to models/ */
-  file: string;
-  labels: string[];
-  input: { name: string; shape: number[]; min: number; max: number };
+/** A trained model's entry: the registry's description plus how it was trained. */
+export interface ManifestEntry extends RegistryEntry {
   output: { name: string; kind: 'probabilities' };
   /** name of the pre-softmax tensor in the ONNX graph */
   logits: string;
-  /** fraction of the 10,000 test images classified correctly, measured by onnxruntime-web on the ONNX file */
-  accuracy: number;
-  /** hex SHA-256 of the ONNX file */
-  sha256: string;
-  parameters: number;
   training: {
     epochs: number;
     batchSize: number;

@@ -1,6 +1,7 @@
 /** Requests against the Worker as deployed (SELF is the worker from wrangler.toml, running in workerd). */
 import { SELF } from 'cloudflare:test';
 import { expect } from 'vitest';
+import type { ProblemBody } from '../../functions/api/problem.js';
 
 export const BASE = 'http://ascent.test';
 
@@ -15,14 +16,7 @@ export async function getJson<T = Record<string, unknown>>(path: string): Promis
   return JSON.parse(body) as T;
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  parameter?: string;
-  allowed?: unknown;
-}
+export type Problem = ProblemBody;
 
 /** Asserts a problem+json response and returns its body. */
 export async function expectProblem(r: Response, status: number): Promise<Problem> {
