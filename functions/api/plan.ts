@@ -158,8 +158,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
       { parameter: q.min !== undefined && !(min >= grid.min) ? 'min' : 'max', allowed: { minimum: grid.min, maximum: grid.max } });
   }
 
-  // start point
-  // regularizers and start: preset first, explicit parameters override it
+  // start point and regularizers: the preset first, explicit parameters override it
   const base = q.preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;
   // default start: mid-range gray plus seeded noise. Not all-black: at x = 0 many ReLU networks have exactly zero
   // gradient (every first-layer unit off), and the search would never move.
