@@ -87,7 +87,7 @@ export function openApiDocument() {
       '/api/v1/maximize': {
         get: {
           summary: 'The input that maximizes a class',
-          description: 'Runs a fixed budget of projected gradient-ascent steps with the analytic gradient of the model. The result is deterministic: the same query gives the same bytes, with a strong ETag and immutable caching.',
+          description: 'Runs a fixed budget of projected gradient-ascent steps with the analytic gradient of the model. The result is deterministic: the same query gives the same bytes, with a strong ETag and immutable caching. A PNG result carries its numbers in headers: X-Ascent-Probability (of the class), X-Ascent-Predicted (the class index the model predicts for the image) and X-Ascent-Objective; X-Ascent-Params is the canonical query.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
           responses: {
             200: { description: 'A PNG (format=png) or JSON (format=json) result.', content: { 'image/png': {}, 'application/json': {} } },
