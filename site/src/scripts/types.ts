@@ -1,4 +1,5 @@
 /** The shapes of the API's JSON answers that the pages read (see functions/api/render.ts and the routes). */
+import type { ProblemBody } from '../../../functions/api/problem.ts';
 
 /** One query parameter of an endpoint, as the OpenAPI document describes it. */
 export interface ParamSpec {
@@ -40,15 +41,8 @@ export interface ModelInfo {
   source?: string;
 }
 
-/** RFC 9457 problem details, as every API error carries them. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  parameter?: string;
-  allowed?: unknown;
-}
+/** RFC 9457 problem details, as every API error carries them (the API's own type). */
+export type Problem = ProblemBody;
 
 export interface Progress {
   step: number;
