@@ -30,8 +30,9 @@ export interface GradientRunner {
    */
   run(x: Float32Array, n: number, weights: Float32Array): Promise<StepOutput>;
   /**
-   * Runs `work` with the runner to itself: concurrent requests of an isolate interleave at every await, and one
-   * session with shared output buffers must serve one computation at a time.
+   * Runs `work` with the runner to itself. Concurrent requests of an isolate interleave at every await; queueing
+   * whole computations keeps one onnxruntime session from ever running two calls at once, and keeps a request's
+   * steps together.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** frees the onnxruntime session */
