@@ -41,6 +41,15 @@ export function maximizeParams(): ParamSpec[] {
   return (doc.paths['/api/v1/maximize'].get.parameters as OpenApiParameter[]).map(spec);
 }
 
+/** A lookup of maximize parameters by name for a page's controls; an unknown name fails the build. */
+export function maximizeParam(specs: ParamSpec[] = maximizeParams()): (name: string) => ParamSpec {
+  return (name) => {
+    const s = specs.find((p) => p.name === name);
+    if (!s) throw new Error(`maximize has no parameter ${name}`);
+    return s;
+  };
+}
+
 /**
  * What the API fills in for the parameters whose defaults are not constants of the schema (they depend on the
  * preset or on the model's range), per preset: asked from the planner itself with a minimal request.

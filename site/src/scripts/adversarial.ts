@@ -6,16 +6,15 @@
 import { ApiError, asProblem, getJson, isAbort, loadModels } from './api.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
-import { buildQuery, parseSearch, resolveLabel, toSearch, type QueryContext, type Values } from './query.ts';
+import { buildQuery, parseSearch, resolveLabel, toSearch, queryContext, type QueryContext, type Values } from './query.ts';
 import type { MaximizeResult, ModelInfo, ParamSpec, PlannedDefaults, PredictResult, Problem, SampleJson, SamplesInfo } from './types.ts';
-import { AddressState, byId, clearProblem, el, pageData, setOptions, showProblem } from './ui.ts';
+import { AddressState, byId, classOptions, paramControls, clearProblem, el, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
 
 /** Parameters with a control on this page. */
 export const ADVERSARIAL_CONTROLLED = ['model', 'sample', 'class', 'eps', 'norm', 'steps', 'optimizer'] as const;
 /** The target class of a fresh page: Bag, far from most garments, when the model has it. */
 const DEFAULT_TARGET = 8;
 
-type Control = HTMLInputElement | HTMLSelectElement;
 
 /** Pixels given as base64url bytes. */
 export function decodeBase64Url(s: string): Uint8Array {
@@ -63,27 +62,19 @@ export function initAdversarial(): void {
   let extras: Values = {};
   let running: AbortController | undefined;
 
-  const control = (name: string) => form.querySelector<Control>(`[data-param="${CSS.escape(name)}"]`);
-  const controls = () => [...form.querySelectorAll<Control>('[data-param]')];
+  const { control, controls } = paramControls(form);
   const currentModel = () => models.find((m) => m.id === modelSelect.value);
-  const ctx = (): QueryContext => {
-    const m = currentModel();
-    return { specs: data.specs, range: m ? { min: m.input.min, max: m.input.max } : undefined, defaults: data.defaults };
-  };
+  const ctx = (): QueryContext => queryContext(data, currentModel());
 
   function fillClasses(value: string | undefined): void {
     const labels = currentModel()?.labels ?? [];
-    const options = labels.map((l) => ({ value: l, label: l }));
     const cls = value === undefined ? undefined : resolveLabel(labels, value) ?? value;
-    if (cls !== undefined && !labels.includes(cls)) options.push({ value: cls, label: `${cls} (not a class of this model)` });
-    setOptions(classSelect, options, cls ?? labels[Math.min(DEFAULT_TARGET, labels.length - 1)] ?? '');
+    setOptions(classSelect, classOptions(labels, cls), cls ?? labels[Math.min(DEFAULT_TARGET, labels.length - 1)] ?? '');
   }
 
   function applyValues(values: Values): void {
     extras = {};
-    const options = models.map((m) => ({ value: m.id, label: `${m.id}: ${m.title}` }));
-    if (values.model && !models.some((m) => m.id === values.model)) options.push({ value: values.model, label: `${values.model} (not a known model)` });
-    setOptions(modelSelect, options, values.model ?? models[0]?.id ?? '');
+    setOptions(modelSelect, modelOptions(models, values.model), values.model ?? models[0]?.id ?? '');
     fillClasses(values.class);
     for (const c of controls()) {
       const name = c.dataset.param!;

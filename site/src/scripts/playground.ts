@@ -7,9 +7,9 @@ import { asProblem, isAbort, loadModels, maximizeLive, problemOf } from './api.t
 import { renderBars, renderPlot, type PlotData, type Series } from './charts.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { mountPicker, samplesInfo, type Picker } from './picker.ts';
-import { REGULARIZERS, buildQuery, defaultLr, parseSearch, plannedFor, regularizerDefault, resolveLabel, toSearch, type QueryContext, type Values } from './query.ts';
+import { REGULARIZERS, buildQuery, defaultLr, parseSearch, plannedFor, regularizerDefault, resolveLabel, toSearch, queryContext, type QueryContext, type Values } from './query.ts';
 import type { MaximizeResult, ModelInfo, ParamSpec, PlannedDefaults, Problem } from './types.ts';
-import { AddressState, byId, clearProblem, copyText, pageData, setOptions, showProblem } from './ui.ts';
+import { AddressState, byId, classOptions, paramControls, type Control, clearProblem, copyText, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
 
 /** Parameters that have a control on the page (an element with data-param), besides mask (the rectangle). */
 export const CONTROLLED = [
@@ -23,7 +23,6 @@ export const MANAGED = ['format'] as const;
 
 const RECT = /^(\d+),(\d+),(\d+),(\d+)$/;
 
-type Control = HTMLInputElement | HTMLSelectElement;
 
 interface PageData {
   specs: ParamSpec[];
@@ -71,33 +70,24 @@ export function initPlayground(): void {
   let shownAlt = '';
   let plotData: PlotData | undefined;
 
-  const control = (name: string) => form.querySelector<Control>(`[data-param="${CSS.escape(name)}"]`);
-  const controls = () => [...form.querySelectorAll<Control>('[data-param]')];
+  const { control, controls } = paramControls(form);
   const currentModel = () => models.find((m) => m.id === modelSelect.value);
-  const ctx = (): QueryContext => {
-    const m = currentModel();
-    return { specs: data.specs, range: m ? { min: m.input.min, max: m.input.max } : undefined, defaults: data.defaults };
-  };
+  const ctx = (): QueryContext => queryContext(data, currentModel());
 
   // ---- controls <-> values --------------------------------------------------------------------------------
 
   function fillModels(requested: string | undefined): void {
-    const options = models.map((m) => ({ value: m.id, label: `${m.id}: ${m.title}` }));
-    if (requested && !models.some((m) => m.id === requested)) options.push({ value: requested, label: `${requested} (not a known model)` });
-    setOptions(modelSelect, options, requested ?? models[0]?.id ?? '');
+    setOptions(modelSelect, modelOptions(models, requested), requested ?? models[0]?.id ?? '');
   }
 
   function fillClasses(classValue: string | undefined, minusValue: string | undefined, layerGiven: boolean): void {
     const labels = currentModel()?.labels ?? [];
-    const options = labels.map((l) => ({ value: l, label: l }));
     const cls = classValue === undefined ? undefined : resolveLabel(labels, classValue) ?? classValue;
-    if (cls !== undefined && !labels.includes(cls)) options.push({ value: cls, label: `${cls} (not a class of this model)` });
+    const options = classOptions(labels, cls);
     if (layerGiven && cls === undefined) options.unshift({ value: '', label: 'none (a layer and unit are given)' });
     setOptions(classSelect, options, cls ?? (layerGiven ? '' : labels[0] ?? ''));
     const minus = minusValue === undefined ? '' : resolveLabel(labels, minusValue) ?? minusValue;
-    const minusOptions = [{ value: '', label: 'none' }, ...labels.map((l) => ({ value: l, label: l }))];
-    if (minus && !labels.includes(minus)) minusOptions.push({ value: minus, label: `${minus} (not a class of this model)` });
-    setOptions(minusSelect, minusOptions, minus);
+    setOptions(minusSelect, [{ value: '', label: 'none' }, ...classOptions(labels, minus)], minus);
   }
 
   function setControl(c: Control, value: string | undefined): void {

@@ -15,6 +15,11 @@ export interface QueryContext {
   defaults: Readonly<Record<string, PlannedDefaults>>;
 }
 
+/** The context for a model (its input range), or without one while the models are still loading. */
+export function queryContext(data: Pick<QueryContext, 'specs' | 'defaults'>, model: { input: { min: number; max: number } } | undefined): QueryContext {
+  return { specs: data.specs, range: model ? { min: model.input.min, max: model.input.max } : undefined, defaults: data.defaults };
+}
+
 /** The regularizer parameters whose defaults depend on the preset. */
 export const REGULARIZERS = ['l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter'] as const;
 

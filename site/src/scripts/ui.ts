@@ -21,6 +21,33 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+/** A form control bound to an API parameter (data-param). */
+export type Control = HTMLInputElement | HTMLSelectElement;
+
+/** Lookups of a form's parameter controls: one by parameter name, and all of them. */
+export function paramControls(form: HTMLElement): { control: (name: string) => Control | null; controls: () => Control[] } {
+  return {
+    control: (name) => form.querySelector<Control>(`[data-param="${CSS.escape(name)}"]`),
+    controls: () => [...form.querySelectorAll<Control>('[data-param]')],
+  };
+}
+
+export type OptionList = { value: string; label: string }[];
+
+/** The models as select options, keeping a requested id that is not among them (an upload, or a typo to show). */
+export function modelOptions(models: readonly { id: string; title: string }[], requested: string | undefined): OptionList {
+  const options = models.map((m) => ({ value: m.id, label: `${m.id}: ${m.title}` }));
+  if (requested && !models.some((m) => m.id === requested)) options.push({ value: requested, label: `${requested} (not a known model)` });
+  return options;
+}
+
+/** A model's labels as select options, keeping a requested class that is not among them. */
+export function classOptions(labels: readonly string[], requested: string | undefined): OptionList {
+  const options = labels.map((l) => ({ value: l, label: l }));
+  if (requested !== undefined && requested !== '' && !labels.includes(requested)) options.push({ value: requested, label: `${requested} (not a class of this model)` });
+  return options;
+}
+
 export function setOptions(select: HTMLSelectElement, options: readonly { value: string; label: string }[], value: string): void {
   select.replaceChildren(...options.map((o) => new Option(o.label, o.value)));
   select.value = value;
