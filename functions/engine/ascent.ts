@@ -14,11 +14,11 @@
  */
 import { project, type Constraints } from './constraints.js';
 import { sampleSize as sizeOf, type ImageLayout } from './image.js';
-import { optimizer, type OptimizerName } from './optimizers.js';
+import { optimizer, type Optimizer, type OptimizerName } from './optimizers.js';
 import { rng } from './prng.js';
 import { quantize, snap, type Grid } from './quantize.js';
 import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
-import { classProbability, softmaxRow, type GradientRunner } from './runner.js';
+import { classProbability, softmaxRow, type GradientRunner, type StepOutput } from './runner.js';
 
 export interface AscentSpec {
   layout: ImageLayout;
@@ -59,6 +59,30 @@ export interface AscentResult {
   trace: { objective: number[][]; probability: number[][] };
 }
 
+/**
+ * One step's arithmetic after the gradient is known, for every sample: trace, penalties, optimizer step, blur,
+ * projection. A synchronous function on purpose: V8 (Node 20) runs numeric loops inlined into an async function
+ * several times slower, and the loop above awaits every step.
+ */
+function advance(
+  spec: AscentSpec, classes: number, x: Float32Array, x0: Float32Array, g: Float32Array, out: StepOutput,
+  opt: Optimizer, t: number, trace: AscentResult['trace'],
+): void {
+  const { layout, regularization: r } = spec;
+  const size = sizeOf(layout);
+  for (let s = 0; s < spec.batch; s++) {
+    const o = s * size;
+    const pen = penalty(r, layout, x, x0, o);
+    trace.objective[s]!.push(out.objective[s]! - pen);
+    const k = spec.traceClass[s] ?? -1;
+    trace.probability[s]!.push(k >= 0 ? classProbability(out.logits, s, classes, k) : NaN);
+    applyPenalties(r, layout, x, x0, g, o);
+    opt.step(x, g, o, size, t);
+    if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);
+    project(spec.constraints, x, x0, o, size);
+  }
+}
+
 export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<AscentResult> {
   const { layout, batch } = spec;
   const size = sizeOf(layout);
@@ -97,17 +121,7 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
       g = unrolled;
     }
-    for (let s = 0; s < batch; s++) {
-      const o = s * size;
-      const pen = penalty(r, layout, x, x0, o);
-      trace.objective[s]!.push(out.objective[s]! - pen);
-      const k = spec.traceClass[s] ?? -1;
-      trace.probability[s]!.push(k >= 0 ? classProbability(out.logits, s, runner.classes, k) : NaN);
-      applyPenalties(r, layout, x, x0, g, o);
-      opt.step(x, g, o, size, t);
-      if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);
-      project(spec.constraints, x, x0, o, size);
-    }
+    advance(spec, runner.classes, x, x0, g, out, opt, t, trace);
     await spec.onStep?.(t, trace);
   }
 
