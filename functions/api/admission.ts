@@ -11,7 +11,7 @@
 import { CompileError, ModelError, compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { concreteInput, pickInput } from '../compiler/compile.js';
 import { withNormalization } from '../compiler/preprocess.js';
-import { createRunner } from '../engine/runner.js';
+import { createRunner, runnerOutputs } from '../engine/runner.js';
 import { OnnxFormatError, decodeModel, encodeModel, type OnnxModel } from '../onnx/model.js';
 import { recognizeLayout } from '../registry/layout.js';
 import type { Ort } from '../engine/ort-types.js';
@@ -103,8 +103,8 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): 
   }
 
   // one trial run
-  const programBytes = encodeProgram(program);
   const meta = programMeta(program);
+  const programBytes = encodeProgram(program, runnerOutputs(meta));
   try {
     const runner = await createRunner(ort, programBytes, meta);
     const batch = runner.fixedBatch ?? 1;

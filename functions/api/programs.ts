@@ -5,12 +5,14 @@
  * does not compile again.
  */
 import { compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
-import { createRunner, type GradientRunner } from '../engine/runner.js';
+import { createRunner, runnerOutputs, type GradientRunner } from '../engine/runner.js';
 import { utf8, type BlobStore } from '../registry/store.js';
 import type { ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
 
 const MAX_PROGRAMS = 12;
+/** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
+const PROGRAM_FORMAT = 2;
 
 async function sha256Hex(text: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', utf8.encode(text));
@@ -44,7 +46,7 @@ export class ProgramCache {
   }
 
   private async key(record: ModelRecord, target: string): Promise<string> {
-    return `programs/${record.info.id}/${(await sha256Hex(`${record.info.sha256}:${target}`)).slice(0, 32)}`;
+    return `programs/${record.info.id}/${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}`)).slice(0, 32)}`;
   }
 
   /** Keeps a program compiled elsewhere (at upload) in the store. */
@@ -63,8 +65,8 @@ export class ProgramCache {
       if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta);
     }
     const program = compileGradient(record.bytes, { target, input: record.info.input.name, output: record.info.output.name });
-    const bytes = encodeProgram(program);
     const meta = programMeta(program);
+    const bytes = encodeProgram(program, runnerOutputs(meta));
     const runner = await createRunner(ort, bytes, meta);
     await this.save(record, target, bytes, meta);
     return runner;

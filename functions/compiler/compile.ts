@@ -3,7 +3,8 @@
  * and `objective_weights` and returns, in one onnxruntime run, the model's output, its logits, the objective
  * sum_c w[c] t[c] per sample and `grad`, the exact gradient of the objective with respect to the input.
  *
- *   decode -> pick input/output -> legalize + infer (pass 1) -> target + objective -> differentiate (pass 2)
+ *   decode -> pick input/output -> legalize + infer (pass 1) -> target -> rewrites that cheapen the backward pass
+ *   -> objective -> differentiate (pass 2)
  *   -> prune to the outputs -> encode at opset 17
  */
 import { GraphBuilder } from '../onnx/builder.js';
@@ -12,6 +13,7 @@ import { ModelError } from './errors.js';
 import { differentiate } from './differentiate.js';
 import { forwardFlops } from './cost.js';
 import { legalizeAndInfer } from './infer.js';
+import { rewriteForBackward } from './rewrite.js';
 import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
 
@@ -136,6 +138,7 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
   const flops = forwardFlops(w);
   const head = findHead(w);
   const target = buildTarget(w, head, options.target ?? 'logit', b);
+  rewriteForBackward(w, new Set([...model.graph.outputs.map((o) => o.name), output.name, head.logits, target.tensor]));
 
   // objective[n] = sum_c target[n, c] * objective_weights[(n | 0), c]
   const targetShape = w.info.get(target.tensor)!.shape!;
@@ -228,6 +231,24 @@ function prune(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
   return keep.reverse();
 }
 
-export function encodeProgram(p: GradientProgram): Uint8Array {
-  return encodeModel(p.model);
+/**
+ * The program as ONNX bytes. `outputs`: only these of its outputs (e.g. what a runner fetches); the nodes and
+ * weights nothing of them depends on are left out, since onnxruntime runs every node of a graph on every call.
+ */
+export function encodeProgram(p: GradientProgram, outputs?: readonly string[]): Uint8Array {
+  if (!outputs) return encodeModel(p.model);
+  const g = p.model.graph;
+  const unknown = outputs.filter((o) => !g.outputs.some((v) => v.name === o));
+  if (unknown.length) throw new Error(`the program has no output ${unknown.join(', ')}`);
+  const nodes = prune(g.nodes, [...outputs]);
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  return encodeModel({
+    ...p.model,
+    graph: {
+      ...g,
+      nodes,
+      initializers: new Map([...g.initializers].filter(([k]) => used.has(k))),
+      outputs: g.outputs.filter((v) => outputs.includes(v.name)),
+    },
+  });
 }

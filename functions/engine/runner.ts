@@ -39,6 +39,18 @@ export interface GradientRunner {
   release(): Promise<void>;
 }
 
+/** When the target is a function of the logits, the runner computes the objective from them (objectiveOf). */
+const objectiveFromLogits = (p: ProgramMeta) => p.target.kind !== 'tensor' && p.units === p.classes;
+
+/**
+ * The program outputs a runner fetches: the gradient, the logits and, for a tensor target, the objective. Not the
+ * model's own output (e.g. probabilities). Programs encoded with only these (encodeProgram(p, runnerOutputs(meta)))
+ * skip the nodes of the others.
+ */
+export function runnerOutputs(p: ProgramMeta): string[] {
+  return [p.outputs.grad, p.outputs.logits, ...(objectiveFromLogits(p) ? [] : [p.outputs.objective])];
+}
+
 /** A runner for a program given as ONNX bytes (encodeProgram) and its metadata (programMeta). */
 export async function createRunner(ort: Ort, bytes: Uint8Array, program: ProgramMeta): Promise<GradientRunner> {
   const session: OrtSession = await ort.InferenceSession.create(bytes, {
@@ -52,10 +64,8 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
   const classes = program.classes;
   const units = program.units;
 
-  // Only the outputs the loop reads, so onnxruntime skips the rest: the model's own output (e.g. probabilities)
-  // and, when the target is a function of the logits, the objective, computed here from the logits instead.
-  const fromLogits = program.target.kind !== 'tensor' && program.units === classes;
-  const fetches = [program.outputs.grad, program.outputs.logits, ...(fromLogits ? [] : [program.outputs.objective])];
+  const fromLogits = objectiveFromLogits(program);
+  const fetches = runnerOutputs(program);
 
   async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
     const out = await session.run({

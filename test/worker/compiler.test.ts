@@ -4,7 +4,9 @@
  * the original model (averaged along the segment, see test/node/compiler/corpus.test.ts for why).
  */
 import { describe, expect, it } from 'vitest';
-import { compileGradient, encodeProgram } from '../../functions/compiler/index.js';
+import { compileGradient, encodeProgram, programMeta } from '../../functions/compiler/index.js';
+import { runnerOutputs } from '../../functions/engine/runner.js';
+import { decodeModel } from '../../functions/onnx/model.js';
 import { builtinRegistry } from '../../functions/hosts/workerd/registry.js';
 import { loadOrt } from '../../functions/hosts/workerd/ort.js';
 import { bundledSamples } from '../../functions/hosts/workerd/samples.js';
@@ -46,5 +48,32 @@ describe('the gradient compiler in workerd', () => {
     }
     const noise = (8 * 2 ** -23 * (Math.abs(fPlus) + Math.abs(fMinus))) / (2 * h);
     expect(Math.abs(average - fd), `gradient ${average}, finite differences ${fd}`).toBeLessThanOrEqual(1e-2 * Math.abs(fd) + noise);
+  });
+});
+
+describe("a runner's program", () => {
+  it.each(['fashion-mlp', 'fashion-cnn'])('%s: only the outputs a runner fetches, the same gradient and logits', async (id) => {
+    const record = (await builtinRegistry.get(id))!;
+    const ort = await loadOrt();
+    const program = compileGradient(record.bytes, { target: 'logit' });
+    const meta = programMeta(program);
+    const fetches = runnerOutputs(meta);
+    expect(fetches).toEqual(['grad', meta.outputs.logits]);
+    const full = await ort.InferenceSession.create(encodeProgram(program));
+    const slim = await ort.InferenceSession.create(encodeProgram(program, fetches));
+    expect([...slim.outputNames].sort()).toEqual([...fetches].sort());
+    const samples = bundledSamples();
+    const feeds = {
+      input: new ort.Tensor('float32', Float32Array.from(samples.pixels.subarray(784, 2 * 784), (v) => v / 255), [1, 28, 28]),
+      objective_weights: new ort.Tensor('float32', Float32Array.from({ length: 10 }, (_, c) => (c === 3 ? 1 : 0)), [1, 10]),
+    };
+    const a = await full.run(feeds, fetches);
+    const b = await slim.run(feeds, fetches);
+    for (const name of fetches) expect([...(b[name]!.data as Float32Array)]).toEqual([...(a[name]!.data as Float32Array)]);
+    // the model's softmax output and the objective's nodes are gone
+    const ops = (bytes: Uint8Array) => decodeModel(bytes).graph.nodes.map((n) => n.opType);
+    expect(ops(encodeProgram(program, fetches))).not.toContain('Softmax');
+    expect(ops(encodeProgram(program, fetches))).not.toContain('ReduceSum');
+    expect(ops(encodeProgram(program))).toContain('ReduceSum');
   });
 });

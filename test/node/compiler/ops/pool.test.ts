@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { A, type Attr } from '../../../../functions/onnx/model.js';
 import { checkOps, type OpCase } from '../../helpers/check-op.js';
-import { node } from '../../helpers/op-graph.js';
+import { compileOpGraph, node } from '../../helpers/op-graph.js';
 import { Rng } from '../../helpers/random.js';
 
 type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
@@ -175,6 +175,34 @@ describe('MaxPool', () => {
       x: distinct,
     });
     expect(await checkOps(cases, 71)).toEqual([]);
+  });
+});
+
+describe('Relu then MaxPool (compiled as MaxPool then Relu, functions/compiler/rewrite.ts)', () => {
+  const g = (spatial: number[], kernel: number[], strides: number[]): PoolGeometry =>
+    ({ spatial, kernel, strides, dilations: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', ceil: false });
+  const geometries = [g([6, 6], [2, 2], [2, 2]), g([7, 7], [3, 3], [2, 2]), g([5, 6], [2, 3], [1, 2])];
+  const cases = (): OpCase[] => geometries.map((geo) => ({
+    name: `Relu -> MaxPool x[2,3,${geo.spatial}] k=[${geo.kernel}] s=[${geo.strides}]`,
+    inputShape: [2, 3, ...geo.spatial],
+    nodes: [node('Relu', ['x'], 'r'), node('MaxPool', ['r'], 'y', poolAttrs(geo, {}, false))],
+    oracle: (x) => referenceMax(tf.relu(x), geo),
+    // distinct values of both signs: windows with a positive maximum, and all-negative windows (no gradient)
+    x: distinct,
+  }));
+
+  it('matches tf.grad of the original order', async () => {
+    expect(await checkOps(cases(), 73)).toEqual([]);
+  });
+
+  it('swaps the two nodes in the program, and leaves them when the ReLU output is used elsewhere', () => {
+    const order = (c: OpCase) => compileOpGraph(c).model.graph.nodes.map((n) => n.opType).filter((t) => t === 'Relu' || t === 'MaxPool');
+    expect(order(cases()[0]!)).toEqual(['MaxPool', 'Relu']);
+    const shared: OpCase = {
+      ...cases()[0]!,
+      nodes: [node('Relu', ['x'], 'r'), node('MaxPool', ['r'], 'p', poolAttrs(geometries[0]!, {}, false)), node('GlobalAveragePool', ['r'], 'm'), node('Add', ['p', 'm'], 'y')],
+    };
+    expect(order(shared)).toEqual(['Relu', 'MaxPool']);
   });
 });
 
