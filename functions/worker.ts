@@ -3,7 +3,7 @@
  * Cache API. Static files (the Astro site) are served by the assets binding before this code runs.
  */
 import { createApp } from './api/app.js';
-import { workersCache } from './api/cache.js';
+import { memoryCache, tieredCache, workersCache } from './api/cache.js';
 import { builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
@@ -30,7 +30,8 @@ export default {
         registry: builtinRegistry,
         loadOrt,
         samples: bundledSamples,
-        cache: workersCache(),
+        // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
+        cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
         ...(env.MAX_GFLOP ? { maxGflop: Number(env.MAX_GFLOP) } : {}),
         ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),

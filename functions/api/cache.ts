@@ -44,17 +44,53 @@ export function workersCache(origin = 'https://ascent.cache'): ResultCache {
   };
 }
 
-/** An in-memory cache (Node hosts, tests of the app outside workerd). */
-export function memoryCache(limit = 256): ResultCache {
+/**
+ * An in-memory cache, least recently used first out, holding at most `maxBytes` of bodies. In a Worker it sits
+ * in front of the Cache API (tieredCache): a repeated URL is then answered from the isolate's memory, without a
+ * cache lookup. In Node hosts it is the only cache.
+ */
+export function memoryCache(maxBytes = 16 * 1024 * 1024): ResultCache {
   const entries = new Map<string, { body: ArrayBuffer; status: number; headers: [string, string][] }>();
+  let bytes = 0;
   return {
     async match(key) {
       const e = entries.get(key);
-      return e ? new Response(e.body, { status: e.status, headers: e.headers }) : undefined;
+      if (!e) return undefined;
+      entries.delete(key);
+      entries.set(key, e);
+      // a copy: a runtime may take over the buffer given to a Response
+      return new Response(e.body.slice(0), { status: e.status, headers: e.headers });
     },
     async put(key, response) {
-      entries.set(key, { body: await response.arrayBuffer(), status: response.status, headers: [...response.headers] });
-      while (entries.size > limit) entries.delete(entries.keys().next().value as string);
+      const body = await response.arrayBuffer();
+      if (body.byteLength > maxBytes / 8) return;
+      const old = entries.get(key);
+      if (old) bytes -= old.body.byteLength;
+      entries.delete(key);
+      entries.set(key, { body, status: response.status, headers: [...response.headers] });
+      bytes += body.byteLength;
+      for (const [k, e] of entries) {
+        if (bytes <= maxBytes) break;
+        entries.delete(k);
+        bytes -= e.body.byteLength;
+      }
+    },
+  };
+}
+
+/** Looks in `near` first, then in `far` (copying a far hit near); stores in both. */
+export function tieredCache(near: ResultCache, far: ResultCache): ResultCache {
+  return {
+    async match(key) {
+      const hit = await near.match(key);
+      if (hit) return hit;
+      const found = await far.match(key);
+      if (!found) return undefined;
+      await near.put(key, found.clone());
+      return found;
+    },
+    async put(key, response) {
+      await Promise.all([near.put(key, response.clone()), far.put(key, response)]);
     },
   };
 }
