@@ -138,7 +138,7 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
   const flops = forwardFlops(w);
   const head = findHead(w);
   const target = buildTarget(w, head, options.target ?? 'logit', b);
-  rewriteForBackward(w, new Set([...model.graph.outputs.map((o) => o.name), output.name, head.logits, target.tensor]));
+  rewriteForBackward(w, new Set([...model.graph.outputs.map((o) => o.name), output.name, head.logits, target.tensor]), b);
 
   // objective[n] = sum_c target[n, c] * objective_weights[(n | 0), c]
   const targetShape = w.info.get(target.tensor)!.shape!;

@@ -47,6 +47,10 @@ export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder, 
   for (const n of onPath) {
     const gys = n.outputs.map((o) => (o ? total(o) : undefined));
     if (gys.every((g) => g === undefined)) continue;
+    if (w.passGradient.has(n)) {
+      contributions.set(n.inputs[0]!, [...(contributions.get(n.inputs[0]!) ?? []), gys[0]!]);
+      continue;
+    }
     const rule = RULES[n.opType];
     try {
       if (!rule?.vjp) throw new RuleError(`no gradient rule for ${n.opType}; the path from the input to the objective goes through it`);

@@ -19,6 +19,8 @@ export interface WorkGraph {
   active: Set<string>;
   /** tensor name -> the node producing it */
   producer: Map<string, OnnxNode>;
+  /** nodes whose gradient passes through unchanged, because a later node applies the same mask (rewrite.ts) */
+  passGradient: Set<OnnxNode>;
 }
 
 /** Orders nodes so that every node comes after the producers of its inputs (Kahn's algorithm). */

@@ -113,5 +113,5 @@ export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: Val
 
   const producer = new Map<string, OnnxNode>();
   for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
-  return { source: model, opset, nodes, initializers, input, output, info, active, producer };
+  return { source: model, opset, nodes, initializers, input, output, info, active, producer, passGradient: new Set() };
 }

@@ -1,20 +1,24 @@
 /**
- * Rewrites of the legalized forward graph that compute the same values but make the backward pass cheaper.
- * Each one is exact: the model's outputs and the gradient are unchanged, bit for bit in the forward pass.
+ * Rewrites of the legalized forward graph that leave every value and the gradient unchanged but make the
+ * backward pass cheaper.
  *
- * Relu then MaxPool  ->  MaxPool then Relu
- *   max is taken over a window and Relu is monotone non-decreasing, so Relu(max_w x) = max_w Relu(x) exactly
- *   (MaxPool's padding is -inf, which Relu maps below every real entry too). CNNs almost always write
- *   conv -> relu -> pool; after the swap the ReLU, and above all its backward mask (a Greater and a Where on the
- *   full activation), run on the pooled tensor: a quarter of the elements for 2x2 pooling. The gradient is the
- *   same: where a window's maximum is positive, Relu keeps it and its first argmax is the same position in x and
- *   in Relu(x); where it is not, Relu' = 0 at the argmax either way and the window passes no gradient.
+ * ReLU then MaxPool: the ReLU's mask moves to the pooled tensor.
+ *   CNNs almost always write conv -> relu -> maxpool. Taken node by node, the backward pass masks the full
+ *   activation (a Greater and a Where on every element) after max-unpooling into it. But ReLU is monotone, so
+ *   max_w Relu(a) = Relu(max_w Relu(a)), and the unpooled gradient is non-zero only at each window's argmax p,
+ *   where Relu'(a_p) = 1 exactly when the window's maximum is positive. So the rewrite appends a ReLU after the
+ *   pool (a no-op on its values, which are >= 0) whose mask, on a quarter of the elements for 2x2 pooling,
+ *   decides the same, and lets the gradient pass the first ReLU unmasked (WorkGraph.passGradient). Ties and
+ *   all-negative windows agree too: where the maximum is 0, both masks give 0.
+ *   (Swapping the two nodes instead, MaxPool then Relu, would also be exact, but onnxruntime's MaxPool with
+ *   indices runs markedly slower on signed input than on ReLU output.)
  */
+import type { GraphBuilder } from '../onnx/builder.js';
 import type { WorkGraph } from './graph.js';
 
 /** Applies the rewrites in place; `keep`: tensors that must stay as they are (outputs, the target). */
-export function rewriteForBackward(w: WorkGraph, keep: Set<string>): void {
-  commuteReluMaxPool(w, keep);
+export function rewriteForBackward(w: WorkGraph, keep: Set<string>, b: GraphBuilder): void {
+  maskAfterPooling(w, keep, b);
 }
 
 function consumers(w: WorkGraph, tensor: string): number {
@@ -23,30 +27,24 @@ function consumers(w: WorkGraph, tensor: string): number {
   return n;
 }
 
-function commuteReluMaxPool(w: WorkGraph, keep: Set<string>): void {
+function maskAfterPooling(w: WorkGraph, keep: Set<string>, b: GraphBuilder): void {
   for (let i = 0; i < w.nodes.length; i++) {
     const pool = w.nodes[i]!;
     if (pool.opType !== 'MaxPool') continue;
-    const between = pool.inputs[0]!;
-    const relu = w.producer.get(between);
-    if (!relu || relu.opType !== 'Relu' || keep.has(between) || consumers(w, between) !== 1) continue;
+    const rectified = pool.inputs[0]!;
+    const relu = w.producer.get(rectified);
+    if (!relu || relu.opType !== 'Relu' || !w.active.has(rectified) || keep.has(rectified) || consumers(w, rectified) !== 1) continue;
+    // pool: rectified -> pooled   becomes   pool: rectified -> raw, relu: raw -> pooled
     const pooled = pool.outputs[0]!;
-    if (keep.has(pooled)) continue;
-    // relu: a -> between, pool: between -> pooled   become   pool: a -> between, relu: between -> pooled
-    // (the name `between` now holds the pooled, not yet rectified values)
-    const a = relu.inputs[0]!;
-    const r = w.nodes.indexOf(relu);
-    const betweenInfo = w.info.get(pooled)!;
-    pool.inputs = [a, ...pool.inputs.slice(1)];
-    pool.outputs = [between, ...pool.outputs.slice(1)];
-    relu.inputs = [between];
-    relu.outputs = [pooled];
-    w.info.set(between, betweenInfo);
-    w.producer.set(between, pool);
-    w.producer.set(pooled, relu);
-    // order: the pool now comes first, at the relu's place; the relu right after it
-    w.nodes.splice(i, 1);
-    w.nodes.splice(r, 1, pool, relu);
-    // `i` now points past the moved nodes or at a later node: every later MaxPool is still visited
+    const raw = b.fresh(`${pooled}_unmasked`);
+    pool.outputs = [raw, ...pool.outputs.slice(1)];
+    const mask = { name: b.fresh(`${pooled}_relu_node`), opType: 'Relu', domain: '', inputs: [raw], outputs: [pooled], attrs: {} };
+    w.info.set(raw, w.info.get(pooled)!);
+    w.active.add(raw);
+    w.producer.set(raw, pool);
+    w.producer.set(pooled, mask);
+    w.nodes.splice(i + 1, 0, mask);
+    w.passGradient.add(relu);
+    i++;
   }
 }

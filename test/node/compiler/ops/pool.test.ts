@@ -178,7 +178,7 @@ describe('MaxPool', () => {
   });
 });
 
-describe('Relu then MaxPool (compiled as MaxPool then Relu, functions/compiler/rewrite.ts)', () => {
+describe('Relu then MaxPool (the ReLU mask moved after the pool, functions/compiler/rewrite.ts)', () => {
   const g = (spatial: number[], kernel: number[], strides: number[]): PoolGeometry =>
     ({ spatial, kernel, strides, dilations: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', ceil: false });
   const geometries = [g([6, 6], [2, 2], [2, 2]), g([7, 7], [3, 3], [2, 2]), g([5, 6], [2, 3], [1, 2])];
@@ -195,14 +195,17 @@ describe('Relu then MaxPool (compiled as MaxPool then Relu, functions/compiler/r
     expect(await checkOps(cases(), 73)).toEqual([]);
   });
 
-  it('swaps the two nodes in the program, and leaves them when the ReLU output is used elsewhere', () => {
-    const order = (c: OpCase) => compileOpGraph(c).model.graph.nodes.map((n) => n.opType).filter((t) => t === 'Relu' || t === 'MaxPool');
-    expect(order(cases()[0]!)).toEqual(['MaxPool', 'Relu']);
+  it('masks the pooled tensor instead of the full one, and leaves the graph when the ReLU output is used elsewhere', () => {
+    const ops = (c: OpCase) => compileOpGraph(c).model.graph.nodes.map((n) => n.opType);
+    const forward = (c: OpCase) => ops(c).filter((t) => t === 'Relu' || t === 'MaxPool');
+    expect(forward(cases()[0]!)).toEqual(['Relu', 'MaxPool', 'Relu']);
+    // one mask in the backward pass: a Greater on the pooled output
+    expect(ops(cases()[0]!).filter((t) => t === 'Greater')).toHaveLength(1);
     const shared: OpCase = {
       ...cases()[0]!,
       nodes: [node('Relu', ['x'], 'r'), node('MaxPool', ['r'], 'p', poolAttrs(geometries[0]!, {}, false)), node('GlobalAveragePool', ['r'], 'm'), node('Add', ['p', 'm'], 'y')],
     };
-    expect(order(shared)).toEqual(['Relu', 'MaxPool']);
+    expect(forward(shared)).toEqual(['Relu', 'MaxPool']);
   });
 });
 
