@@ -132,7 +132,7 @@ export function maximizeSection(r: Results): string {
   const out: string[] = [
     '## 2. Maximize: 256 Adam steps from zeros, no regularizers',
     '',
-    'CPU per request (median). Batch 1: class 7. Batch 10: all ten classes at once (one-hot weights per row); through the API (workerd) it is `restarts=10` (ten starts of class 7, the same computational batch: the API has no one-request-all-classes mode yet). p: the final probability of the target class (mean over the batch). Per step: request ÷ 256.',
+    'CPU per request (median). Batch 1: class 7. Batch 10: all ten classes at once (one-hot weights per row); through the API (workerd) it is `restarts=10` (ten starts of class 7, the same computational batch: the API has no one-request-all-classes mode yet). The API requests are the default ones (`/api/v1/maximize?model=...&class=7`, a PNG; a unique `lr` keeps them out of the cache). p: the final probability of the target class (mean over the batch). Per step: request ÷ 256.',
     '',
   ];
   const rows: Cell[][] = [];
@@ -188,19 +188,20 @@ export function targetsSection(r: Results): string {
   };
   const mlp = a({ model: 'fashion-mlp', batch: 1 });
   const cnn = a({ model: 'fashion-cnn', batch: 1 });
+  // what any request costs in local workerd (HTTP, wrangler's dev middleware, routing): an unknown API path's 404
+  const floors = CONFIGS.map((c) => sampleMedian(L.workerd(c)?.notFound, 'cpuMs')).filter(Number.isFinite);
+  const anyRequest = floors.length ? median(floors) : undefined;
+  const above = (v: number | undefined) => (v !== undefined && anyRequest !== undefined ? ` (${ms(v - anyRequest)} above any request)` : '');
   const mlpCold = L.workerd({ model: 'fashion-mlp', batch: 1 })?.cold?.cpuMs;
   const vsTorch = (c: Config) => { const t = L.measured.PyTorch!(c)?.cpuMs; const x = a(c); return t !== undefined && x !== undefined ? t / x : undefined; };
   const vsTfjs = (c: Config) => { const t = L.measured['tfjs, wasm']!(c)?.cpuMs; const x = a(c); return t !== undefined && x !== undefined ? t / x : undefined; };
   const b10 = (model: BuiltinId) => { const x = a({ model, batch: 10 }); const y = a({ model, batch: 1 }); return x !== undefined && y !== undefined ? x / y : undefined; };
   const hits = CONFIGS.map((c) => sampleMedian(L.workerd(c)?.hit, 'cpuMs')).filter(Number.isFinite);
   const hit = hits.length ? median(hits) : undefined;
-  // what any request costs in local workerd (HTTP, wrangler's dev middleware, routing): an unknown API path's 404
-  const floors = CONFIGS.map((c) => sampleMedian(L.workerd(c)?.notFound, 'cpuMs')).filter(Number.isFinite);
-  const anyRequest = floors.length ? median(floors) : undefined;
   const hitShare = hit !== undefined && anyRequest !== undefined ? Math.max(0, hit - anyRequest) : undefined;
   const rows: Cell[][] = [
-    [`fashion-mlp default (256 steps) <= ${TARGETS.mlpMs} ms CPU in workerd`, `${ms(mlp)} warm; first request of a fresh isolate ${ms(mlpCold)}`, within(mlp === undefined || !Number.isFinite(mlp) ? undefined : mlp <= TARGETS.mlpMs)],
-    [`fashion-cnn default <= ${TARGETS.cnnMs} ms CPU in workerd`, `${ms(cnn)} warm`, within(cnn === undefined || !Number.isFinite(cnn) ? undefined : cnn <= TARGETS.cnnMs)],
+    [`fashion-mlp default (256 steps) <= ${TARGETS.mlpMs} ms CPU in workerd`, `${ms(mlp)} warm${above(mlp)}; first request of a fresh isolate ${ms(mlpCold)}`, within(mlp === undefined || !Number.isFinite(mlp) ? undefined : mlp <= TARGETS.mlpMs)],
+    [`fashion-cnn default <= ${TARGETS.cnnMs} ms CPU in workerd`, `${ms(cnn)} warm${above(cnn)}`, within(cnn === undefined || !Number.isFinite(cnn) ? undefined : cnn <= TARGETS.cnnMs)],
     [`>= ${TARGETS.vsTorch}x faster than the PyTorch loop`, per(vsTorch), within(all(vsTorch, (v) => v >= TARGETS.vsTorch))],
     [`>= ${TARGETS.vsTfjs}x faster than the tfjs loop (wasm, the fastest tfjs backend here)`, per(vsTfjs), within(all(vsTfjs, (v) => v >= TARGETS.vsTfjs))],
     [`batch 10 <= ${TARGETS.batch10}x batch 1 (workerd, restarts=10)`, `mlp ${ratio(b10('fashion-mlp') ?? NaN, 1)}, cnn ${ratio(b10('fashion-cnn') ?? NaN, 1)}`, within(b10('fashion-mlp') === undefined ? undefined : [b10('fashion-mlp'), b10('fashion-cnn')].every((v) => v === undefined || v <= TARGETS.batch10))],

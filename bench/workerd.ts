@@ -41,7 +41,7 @@ export interface WorkerdRow extends WorkerdConfig {
   warmups: number[];
   /** first request of a fresh isolate, compiled program already stored (batch 1 only) */
   cold?: WorkerdSample;
-  /** final probability of the class, from the JSON of the last warm request */
+  /** final probability of the class, from the X-Ascent-Probability header of the last warm request */
   probability: number;
 }
 
@@ -57,24 +57,28 @@ export interface WorkerdResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let sequence = 0;
 
-/** A maximize URL with the default work and a unique lr (0.05000001, 0.05000002, ...), so it is never cached. */
+/**
+ * A maximize URL with the default work and output (a PNG) and a unique lr (0.05000001, 0.05000002, ...), so it
+ * is never cached.
+ */
 function freshUrl(base: string, c: WorkerdConfig, extra = ''): string {
   sequence += 1;
   const lr = `0.05${String(sequence).padStart(6, '0')}`;
-  return `${base}/api/v1/maximize?model=${c.model}&class=7&format=json&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${extra}`;
+  return `${base}/api/v1/maximize?model=${c.model}&class=7&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${extra}`;
 }
 
 /** wrangler reloaded the Worker (a source file changed) during a measurement: the isolate is new. */
 class Reloaded extends Error {}
 
 /** One request with the Worker's CPU around it; `expect`: the X-Ascent-Cache header, or an HTTP status. */
-async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | number, headers: Record<string, string> = {}): Promise<{ sample: WorkerdSample; body: string; etag: string }> {
+async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | number, headers: Record<string, string> = {}): Promise<{ sample: WorkerdSample; etag: string; probability: number }> {
   const reloads = dev.reloads();
   const w0 = schedCpuMs(dev.worker.pid);
   const p0 = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0);
   const t0 = performance.now();
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(180_000) });
-  const body = await res.text();
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const body = () => new TextDecoder().decode(bytes.subarray(0, 300));
   const wallMs = performance.now() - t0;
   await sleep(25); // the worker may still be finishing bookkeeping after the last byte
   const cpuMs = schedCpuMs(dev.worker.pid) - w0;
@@ -82,12 +86,12 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | 
   if (!Number.isFinite(cpuMs) || dev.reloads() !== reloads) throw new Reloaded(`wrangler reloaded the Worker during ${url}`);
   const cache = res.headers.get('x-ascent-cache') ?? 'none';
   if (typeof expect === 'number') {
-    if (res.status !== expect) throw new Error(`${url}: HTTP ${res.status}, expected ${expect}: ${body.slice(0, 300)}`);
+    if (res.status !== expect) throw new Error(`${url}: HTTP ${res.status}, expected ${expect}: ${body()}`);
   } else {
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body.slice(0, 300)}`);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body()}`);
     if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
   }
-  return { sample: { cpuMs, proxyMs, wallMs, cache }, body, etag: res.headers.get('etag') ?? '' };
+  return { sample: { cpuMs, proxyMs, wallMs, cache }, etag: res.headers.get('etag') ?? '', probability: Number(res.headers.get('x-ascent-probability') ?? NaN) };
 }
 
 async function idleRate(dev: WranglerDev): Promise<number> {
@@ -105,12 +109,12 @@ async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boo
   const warm: WorkerdSample[] = [];
   const t0 = statCpuMs(dev.worker.pid);
   let lastUrl = '';
-  let lastBody = '';
+  let probability = NaN;
   for (let i = 0; i < reps; i++) {
     lastUrl = freshUrl(dev.base, c);
     const r = await measured(dev, lastUrl, 'miss');
     warm.push(r.sample);
-    lastBody = r.body;
+    probability = r.probability;
   }
   const warmTicksMs = (statCpuMs(dev.worker.pid) - t0) / reps;
   const hit: WorkerdSample[] = [];
@@ -131,8 +135,7 @@ async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boo
     notFound.push((await measured(dev, `${dev.base}/api/v1/no-such-endpoint`, 404)).sample);
     oneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
   }
-  const json = JSON.parse(lastBody) as { probability?: number };
-  return { ...c, warm, warmTicksMs, hit, revalidated, notFound, oneStep, warmups: warmup, probability: json.probability ?? NaN };
+  return { ...c, warm, warmTicksMs, hit, revalidated, notFound, oneStep, warmups: warmup, probability };
 }
 
 export async function workerdBench(configs: WorkerdConfig[], opts: { quick: boolean; cold: boolean; log: (s: string) => void }): Promise<WorkerdResult> {
