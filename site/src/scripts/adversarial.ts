@@ -6,6 +6,7 @@
 import { ApiError, asProblem, getJson, isAbort, loadModels } from './api.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
+import { bindRunCycle } from './run-cycle.ts';
 import { buildQuery, parseSearch, resolveLabel, toSearch, queryContext, type QueryContext, type Values } from './query.ts';
 import type { MaximizeResult, ModelInfo, ParamSpec, PlannedDefaults, PredictResult, Problem, SampleJson, SamplesInfo } from './types.ts';
 import { AddressState, byId, classOptions, paramControls, clearProblem, el, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
@@ -190,41 +191,19 @@ export function initAdversarial(): void {
     }
   }
 
-  function run(): void {
-    const problem = unreadable();
-    if (problem) {
-      showProblem(problemBox, problem, focusParam);
-      return;
-    }
-    const q = query();
-    address.run(q);
-    void compute(q);
-  }
-
-  let editTimer = 0;
-  const onEdit = (e: Event) => {
-    const target = e.target as HTMLElement;
-    target.removeAttribute('aria-invalid');
-    if (target.dataset.param) delete extras[target.dataset.param];
-    if (target === modelSelect) fillClasses(classSelect.value || undefined);
-    window.clearTimeout(editTimer);
-    editTimer = window.setTimeout(() => address.edit(query()), 150);
-  };
-  form.addEventListener('input', onEdit);
-  form.addEventListener('change', onEdit);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    window.clearTimeout(editTimer);
-    run();
-  });
-  window.addEventListener('popstate', async () => {
-    window.clearTimeout(editTimer);
-    if (!models.length) return;
-    const values = parseSearch(location.search);
-    models = await loadModels(values.model, models).catch(() => models);
-    applyValues(values);
-    describeSample();
-    void compute(address.popped());
+  const run = bindRunCycle({
+    form, address, problemBox, query, unreadable, focusParam, compute,
+    edited(target) {
+      if (target.dataset.param) delete extras[target.dataset.param];
+      if (target === modelSelect) fillClasses(classSelect.value || undefined);
+    },
+    async restore(values) {
+      if (!models.length) return false;
+      models = await loadModels(values.model, models).catch(() => models);
+      applyValues(values);
+      describeSample();
+      return true;
+    },
   });
 
   const initial = parseSearch(location.search);

@@ -7,6 +7,7 @@ import { asProblem, isAbort, loadModels, maximizeLive, problemOf } from './api.t
 import { renderBars, renderPlot, type PlotData, type Series } from './charts.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { mountPicker, samplesInfo, type Picker } from './picker.ts';
+import { bindRunCycle } from './run-cycle.ts';
 import { REGULARIZERS, buildQuery, defaultLr, parseSearch, plannedFor, regularizerDefault, resolveLabel, toSearch, queryContext, type QueryContext, type Values } from './query.ts';
 import type { MaximizeResult, ModelInfo, ParamSpec, PlannedDefaults, Problem } from './types.ts';
 import { AddressState, byId, classOptions, paramControls, type Control, clearProblem, copyText, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
@@ -267,17 +268,6 @@ export function initPlayground(): void {
     }
   }
 
-  function run(): void {
-    const problem = unreadable();
-    if (problem) {
-      showProblem(problemBox, problem, focusParam);
-      return;
-    }
-    const q = query();
-    address.run(q);
-    void compute(q);
-  }
-
   function show(q: string, r: MaximizeResult, live: boolean): void {
     shownQuery = q;
     const src = `/api/v1/maximize?${q}`;
@@ -330,39 +320,28 @@ export function initPlayground(): void {
 
   // ---- events ---------------------------------------------------------------------------------------------
 
-  let editTimer = 0;
-  const onEdit = (e: Event) => {
-    const target = e.target as HTMLElement;
-    target.removeAttribute('aria-invalid');
-    const name = target.dataset.param;
-    if (name) delete extras[name];
-    if (target === maskOn) delete extras.mask;
-    if (target === modelSelect) fillClasses(classSelect.value || undefined, minusSelect.value || undefined, 'layer' in extras);
-    if (target === initSelect && initSelect.value === 'sample' && sampleInput.value.trim() === '') sampleInput.value = '0';
-    updateDependent();
-    if (shownQuery !== undefined) stale.hidden = query() === shownQuery;
-    window.clearTimeout(editTimer);
-    editTimer = window.setTimeout(() => address.edit(query()), 150);
-  };
-  form.addEventListener('input', onEdit);
-  form.addEventListener('change', onEdit);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    window.clearTimeout(editTimer);
-    run();
+  const run = bindRunCycle({
+    form, address, problemBox, query, unreadable, focusParam, compute,
+    edited(target) {
+      const name = target.dataset.param;
+      if (name) delete extras[name];
+      if (target === maskOn) delete extras.mask;
+      if (target === modelSelect) fillClasses(classSelect.value || undefined, minusSelect.value || undefined, 'layer' in extras);
+      if (target === initSelect && initSelect.value === 'sample' && sampleInput.value.trim() === '') sampleInput.value = '0';
+      updateDependent();
+      if (shownQuery !== undefined) stale.hidden = query() === shownQuery;
+    },
+    async restore(values) {
+      if (!models.length) return false;
+      models = await loadModels(values.model, models).catch(() => models);
+      applyValues(values);
+      return true;
+    },
   });
   byId('extras-clear').addEventListener('click', () => {
     extras = {};
     updateDependent();
     address.edit(query());
-  });
-  window.addEventListener('popstate', async () => {
-    window.clearTimeout(editTimer);
-    if (!models.length) return;
-    const values = parseSearch(location.search);
-    models = await loadModels(values.model, models).catch(() => models);
-    applyValues(values);
-    void compute(address.popped());
   });
 
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-copy]')) {
