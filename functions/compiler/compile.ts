@@ -16,6 +16,7 @@ import { legalizeAndInfer } from './infer.js';
 import { rewriteForBackward } from './rewrite.js';
 import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
+import type { Tensor } from '../onnx/tensor.js';
 
 export const TARGET_OPSET = 17;
 export const NAMES = { weights: 'objective_weights', objective: 'objective', grad: 'grad' } as const;
@@ -170,8 +171,7 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
   for (const [k, t] of b.initializers) w.initializers.set(k, t);
 
   const outputs = [output.name, ...(head.logits !== output.name ? [head.logits] : []), NAMES.objective, NAMES.grad];
-  const nodes = prune([...w.nodes, ...b.nodes], outputs);
-  const used = new Set(nodes.flatMap((n) => n.inputs));
+  const { nodes, initializers } = prune([...w.nodes, ...b.nodes], w.initializers, outputs);
   const opTypes: Record<string, number> = {};
   for (const n of model.graph.nodes) {
     const key = n.domain ? `${n.domain}::${n.opType}` : n.opType;
@@ -187,7 +187,7 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
     graph: {
       name: `${model.graph.name}_gradient`,
       nodes,
-      initializers: new Map([...w.initializers].filter(([k]) => used.has(k))),
+      initializers,
       inputs: [input, { name: NAMES.weights, dtype: 'float32', shape: ['W', target.units] }],
       outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: info(name).shape })),
       valueInfo: [],
@@ -218,8 +218,14 @@ export function programMeta(p: GradientProgram): ProgramMeta {
   return meta;
 }
 
-/** Keeps only the nodes the outputs depend on. */
-function prune(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
+/** Keeps only the nodes and initializers the outputs depend on. */
+function prune(all: OnnxNode[], weights: Map<string, Tensor>, outputs: readonly string[]): { nodes: OnnxNode[]; initializers: Map<string, Tensor> } {
+  const nodes = reachingNodes(all, outputs);
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  return { nodes, initializers: new Map([...weights].filter(([k]) => used.has(k))) };
+}
+
+function reachingNodes(nodes: OnnxNode[], outputs: readonly string[]): OnnxNode[] {
   const needed = new Set(outputs);
   const keep: OnnxNode[] = [];
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -240,15 +246,8 @@ export function encodeProgram(p: GradientProgram, outputs?: readonly string[]): 
   const g = p.model.graph;
   const unknown = outputs.filter((o) => !g.outputs.some((v) => v.name === o));
   if (unknown.length) throw new Error(`the program has no output ${unknown.join(', ')}`);
-  const nodes = prune(g.nodes, [...outputs]);
-  const used = new Set(nodes.flatMap((n) => n.inputs));
   return encodeModel({
     ...p.model,
-    graph: {
-      ...g,
-      nodes,
-      initializers: new Map([...g.initializers].filter(([k]) => used.has(k))),
-      outputs: g.outputs.filter((v) => outputs.includes(v.name)),
-    },
+    graph: { ...g, ...prune(g.nodes, g.initializers, outputs), outputs: g.outputs.filter((v) => outputs.includes(v.name)) },
   });
 }
