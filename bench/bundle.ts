@@ -3,11 +3,11 @@
  * `wrangler deploy --dry-run --outdir <tmp>`, which needs no login and no network. The static site (site/dist)
  * is uploaded separately as assets and is not part of this size.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runChild } from './child.js';
 import { ROOT } from './models.js';
 
 export interface BundleFile {
@@ -35,23 +35,11 @@ function walk(dir: string, base = dir): string[] {
 export async function bundle(timeoutMs = 180_000): Promise<BundleResult> {
   const out = mkdtempSync(join(tmpdir(), 'ascent-bench-bundle-'));
   try {
-    const text = await new Promise<string>((resolve, reject) => {
-      const child = spawn(`${ROOT}node_modules/.bin/wrangler`, ['deploy', '--dry-run', '--outdir', out], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true', NO_COLOR: '1', CI: '1' },
-      });
-      let log = '';
-      child.stdout.on('data', (b: Buffer) => (log += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (log += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(log);
-        else reject(new Error(`wrangler deploy --dry-run exited with ${code}\n${log.slice(-3000)}`));
-      });
+    const { stdout, stderr } = await runChild(`${ROOT}node_modules/.bin/wrangler`, ['deploy', '--dry-run', '--outdir', out], {
+      timeoutMs,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_HIDE_BANNER: 'true', NO_COLOR: '1', CI: '1' },
     });
+    const text = stdout + stderr;
     const m = /Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/.exec(text);
     const files = walk(out)
       .filter((f) => !f.endsWith('.map') && !f.endsWith('README.md'))

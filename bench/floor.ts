@@ -13,11 +13,11 @@
  * batch 1 every dense product is a matrix-vector product that reads the whole weight matrix for 2 FLOPs per
  * weight: bound by memory bandwidth, far from the peak rate.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { decodeModel, attr } from '../functions/onnx/model.js';
 import { builtinModel, ROOT, type BuiltinId } from './models.js';
 import { PYTHON } from './peers.js';
+import { runChild } from './child.js';
 import { STEPS } from './node-engine.js';
 
 /** A matrix product [M, K] x [K, N] per sample: M rows per sample (1 for dense, Hout*Wout for conv). */
@@ -86,24 +86,6 @@ export function products(id: BuiltinId): Product[] {
   return out;
 }
 
-function runPython(script: string, input: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`floor.py exited with ${code}: ${err.slice(-2000)}`));
-    });
-    child.stdin.end(input);
-  });
-}
-
 interface PyFloor {
   error?: string;
   numpy?: string;
@@ -121,7 +103,7 @@ export async function floor(models: BuiltinId[], batches: number[]): Promise<Flo
     for (const p of ps) for (const b of batches) shapes.set(key([b * p.rowsPerSample, p.k, p.n]), [b * p.rowsPerSample, p.k, p.n]);
   }
   if (!existsSync(PYTHON)) return { rows: [], error: 'not installed', peakGflops: NaN, peakLib: '', blas: '', shapes: [] };
-  const py = JSON.parse((await runPython(`${ROOT}bench/floor.py`, JSON.stringify({ shapes: [...shapes.values()] }), 300_000)).trim().split('\n').pop()!) as PyFloor;
+  const py = JSON.parse((await runChild(PYTHON, [`${ROOT}bench/floor.py`], { input: JSON.stringify({ shapes: [...shapes.values()] }), timeoutMs: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } })).stdout.trim().split('\n').pop()!) as PyFloor;
   if (py.error) return { rows: [], error: py.error, peakGflops: NaN, peakLib: '', blas: '', shapes: [] };
   const seconds = new Map(py.results.map((r) => [key(r.shape), r] as const));
   // peak: the best rate seen, on the large square product or on any of the step's own products

@@ -3,11 +3,11 @@
  * PyTorch loop (Debian's python3-torch through /usr/bin/python3). Also computes the reference the peers check
  * their weights against: onnxruntime's logits of a test image, from Ascent's gradient program.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { compileGradient, encodeProgram, programMeta } from '../functions/compiler/index.js';
 import { createRunner } from '../functions/engine/runner.js';
 import { loadOrt } from '../functions/hosts/node/ort.js';
+import { runChild } from './child.js';
 import { builtinModel, testImage, ROOT, type BuiltinId } from './models.js';
 import type { TfjsArgs, TfjsResult } from './tfjs-loop.js';
 import type { Timing } from './stats.js';
@@ -39,43 +39,10 @@ export async function referenceLogits(id: BuiltinId): Promise<Reference> {
   }
 }
 
-const live = new Set<ReturnType<typeof spawn>>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
-/** Runs a command, feeds `input` on stdin, returns stdout; fails on a non-zero exit or after `timeoutMs`. */
-function run(command: string, args: string[], input: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env });
-    live.add(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args[0] ?? ''}: timed out after ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      live.delete(child);
-      reject(e);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      live.delete(child);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ').slice(0, 80)} exited with ${code}\n${err}`));
-    });
-    child.stdin.end(input);
-  });
-}
-
 const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').pop() ?? '{}') as unknown;
 
 export async function tfjsPeer(args: TfjsArgs, timeoutMs: number): Promise<TfjsResult> {
-  const out = await run(process.execPath, ['--import', 'tsx', `${ROOT}bench/tfjs-loop.ts`, JSON.stringify(args)], '', timeoutMs);
+  const { stdout: out } = await runChild(process.execPath, ['--import', 'tsx', `${ROOT}bench/tfjs-loop.ts`, JSON.stringify(args)], { timeoutMs });
   return lastJsonLine(out) as TfjsResult;
 }
 
@@ -112,7 +79,7 @@ export async function torchPeer(opts: { models: BuiltinId[]; batches: number[]; 
   };
   // one thread for the BLAS libraries too
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const out = await run(PYTHON, [`${ROOT}bench/torch_loop.py`], JSON.stringify(request), timeoutMs, env);
+  const { stdout: out } = await runChild(PYTHON, [`${ROOT}bench/torch_loop.py`], { input: JSON.stringify(request), timeoutMs, env });
   const result = lastJsonLine(out) as TorchResult;
   result.rows ??= [];
   return result;
