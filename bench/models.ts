@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { manifestEntries } from '../functions/registry/manifest.js';
-import { readSamples } from '../models/data/samples.js';
+import { readSamples } from '../functions/registry/samples.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const CORPUS_DIR = fileURLToPath(new URL('../../shared/onnx-corpus/', import.meta.url));

@@ -3,7 +3,8 @@
  * Cache API. Static files (the Astro site) are served by the assets binding before this code runs.
  */
 import { createApp } from './api/app.js';
-import { memoryCache, tieredCache, workersCache } from './api/cache.js';
+import { memoryCache, tieredCache } from './api/cache.js';
+import { workersCache } from './hosts/workerd/cache.js';
 import { builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';

@@ -17,6 +17,7 @@ import { recognizeLayout } from '../registry/layout.js';
 import type { Ort } from '../engine/ort-types.js';
 import type { ModelInfo } from '../registry/types.js';
 import type { UploadDescription } from './params/upload.js';
+import { sha256Hex } from './hash.js';
 import { ApiProblem, PROBLEM } from './problem.js';
 
 export const MAX_NODES = 5000;
@@ -144,9 +145,4 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): 
     graph,
     program: { bytes: programBytes, meta },
   };
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

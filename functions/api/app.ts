@@ -5,44 +5,19 @@
  */
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { withUploads } from '../registry/uploads.js';
+import type { AppContext, AppDeps, AppEnv } from './app-env.js';
+import { DEFAULT_MAX_GFLOP } from './budget.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
 import { ProgramCache } from './programs.js';
-import { DEFAULT_MAX_GFLOP } from './budget.js';
-import { modelsRoute } from './routes/models.js';
 import { maximizeRoute } from './routes/maximize.js';
+import { modelsRoute } from './routes/models.js';
 import { openApiRoute } from './routes/openapi.js';
 import { predictRoute } from './routes/predict.js';
 import { samplesRoute } from './routes/samples.js';
 import { uploadRoute } from './routes/upload.js';
-import { withUploads, type UploadStore } from '../registry/uploads.js';
-import type { BlobStore } from '../registry/store.js';
-import type { ResultCache } from './cache.js';
-import type { ModelRegistry } from '../registry/types.js';
-import type { Ort } from '../engine/ort-types.js';
-import type { Samples } from '../../models/data/samples.js';
 
-export interface AppDeps {
-  registry: ModelRegistry;
-  loadOrt: () => Promise<Ort>;
-  /** the shipped test images (sample=) */
-  samples: () => Samples | undefined;
-  cache: ResultCache;
-  /** the per-request work limit in GFLOP (default DEFAULT_MAX_GFLOP) */
-  maxGflop?: number;
-  /** uploaded models (absent: uploads disabled) */
-  uploads?: UploadStore;
-  /** where compiled programs are kept between isolates */
-  programStore?: BlobStore;
-  /** when set, uploads need this bearer token */
-  uploadToken?: string;
-}
-
-export interface AppContext extends AppDeps {
-  programs: ProgramCache;
-  maxGflop: number;
-}
-
-export type AppEnv = { Variables: { app: AppContext } };
+export type { AppContext, AppDeps, AppEnv } from './app-env.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const context: AppContext = {

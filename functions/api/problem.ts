@@ -3,6 +3,7 @@
  * as an `ApiProblem` somewhere below the routes and turned into a response here, so no bad input becomes a 500.
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 
 export interface ProblemBody {
   type: string;
@@ -75,9 +76,13 @@ export function problemResponse(p: ApiProblem, headers: HeadersInit = {}): Respo
   });
 }
 
-/** Hono error handler: ApiProblem as given, anything else as a 500 problem that does not leak internals. */
+/**
+ * Hono error handler: ApiProblem as given, the response a Hono middleware made for its refusal (made with
+ * problemResponse, see http.ts), anything else as a 500 problem that does not leak internals.
+ */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiProblem) return problemResponse(err);
+  if (err instanceof HTTPException) return err.getResponse();
   console.error('unhandled error', c.req.method, c.req.url, err);
   return problemResponse(new ApiProblem(500, PROBLEM.internal, 'The server failed to answer this request. It has been logged.'));
 }

@@ -7,17 +7,13 @@
 import { compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { createRunner, runnerOutputs, type GradientRunner } from '../engine/runner.js';
 import { utf8, type BlobStore } from '../registry/store.js';
+import { sha256Hex } from './hash.js';
 import type { ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
 
 const MAX_PROGRAMS = 12;
 /** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
 const PROGRAM_FORMAT = 2;
-
-async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', utf8.encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export class ProgramCache {
   private readonly entries = new Map<string, Promise<GradientRunner>>();

@@ -15,7 +15,10 @@ import { fmt } from './shapes.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { WorkGraph } from './graph.js';
 
-export type TargetKind = 'logit' | 'logprob' | 'prob';
+/** The targets computed from the logits; any other target names an intermediate tensor. */
+export const LOGIT_TARGETS = ['logit', 'logprob', 'prob'] as const;
+export type TargetKind = (typeof LOGIT_TARGETS)[number];
+export const isLogitTarget = (target: string): target is TargetKind => (LOGIT_TARGETS as readonly string[]).includes(target);
 export type OutputKind = 'logits' | 'probabilities' | 'log-probabilities';
 
 export interface Target {
@@ -82,7 +85,7 @@ export function buildTarget(w: WorkGraph, head: Head, target: string, b: GraphBu
   }
   // a named intermediate tensor
   const info = w.info.get(target);
-  if (!info) throw new ModelError(`the model has no tensor named "${target}" (targets: logit, logprob, prob, or a tensor name)`);
+  if (!info) throw new ModelError(`the model has no tensor named "${target}" (targets: ${LOGIT_TARGETS.join(', ')}, or a tensor name)`);
   if (info.dtype !== 'float32' || !w.active.has(target)) throw new ModelError(`tensor "${target}" does not depend on the model input; it cannot be maximized`);
   const shape = info.shape;
   if (!shape || shape.length < 2 || typeof shape[1] !== 'number') {

@@ -18,7 +18,8 @@ import { optimizer, type Optimizer, type OptimizerName } from './optimizers.js';
 import { rng } from './prng.js';
 import { quantize, snap, type Grid } from './quantize.js';
 import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
-import { classProbability, softmaxRow, type GradientRunner, type StepOutput } from './runner.js';
+import { type GradientRunner, type StepOutput } from './runner.js';
+import { classProbability, softmaxRow } from './softmax.js';
 
 export interface AscentSpec {
   layout: ImageLayout;

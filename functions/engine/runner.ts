@@ -4,6 +4,8 @@
  * in chunks of that size, padded with zero rows whose objective weights are zero.
  */
 import type { ProgramMeta } from '../compiler/index.js';
+import type { TargetKind } from '../compiler/target.js';
+import { logSumExp } from './softmax.js';
 import type { Ort, OrtSession } from './ort-types.js';
 
 export interface StepOutput {
@@ -75,7 +77,7 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
     const logits = out[program.outputs.logits]!.data as Float32Array;
     return {
       grad: out[program.outputs.grad]!.data as Float32Array,
-      objective: fromLogits ? objectiveOf(program.target.kind as LogitTarget, logits, n, classes, weights, wRows) : out[program.outputs.objective]!.data as Float32Array,
+      objective: fromLogits ? objectiveOf(program.target.kind as TargetKind, logits, n, classes, weights, wRows) : out[program.outputs.objective]!.data as Float32Array,
       logits,
     };
   }
@@ -118,37 +120,13 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
   };
 }
 
-/** Softmax of one row of logits. */
-export function softmaxRow(logits: Float32Array, row: number, classes: number): Float64Array {
-  const p = new Float64Array(classes);
-  let max = -Infinity;
-  for (let c = 0; c < classes; c++) max = Math.max(max, logits[row * classes + c]!);
-  let sum = 0;
-  for (let c = 0; c < classes; c++) {
-    p[c] = Math.exp(logits[row * classes + c]! - max);
-    sum += p[c]!;
-  }
-  for (let c = 0; c < classes; c++) p[c]! /= sum;
-  return p;
-}
-
-type LogitTarget = 'logit' | 'logprob' | 'prob';
-
 /** objective[n] = sum_c w[n|0, c] t[n, c], t = logits, log-softmax or softmax of the logits (as the program computes it). */
-export function objectiveOf(kind: LogitTarget, logits: Float32Array, n: number, classes: number, w: Float32Array, wRows: number): Float32Array {
+export function objectiveOf(kind: TargetKind, logits: Float32Array, n: number, classes: number, w: Float32Array, wRows: number): Float32Array {
   const objective = new Float32Array(n);
   for (let s = 0; s < n; s++) {
     const o = s * classes;
     const wo = wRows === 1 ? 0 : o;
-    let shift = 0;
-    let sum = 1;
-    if (kind !== 'logit') {
-      let max = -Infinity;
-      for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
-      sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
-      shift = max + Math.log(sum);
-    }
+    const shift = kind === 'logit' ? 0 : logSumExp(logits, o, classes);
     let acc = 0;
     for (let c = 0; c < classes; c++) {
       const z = logits[o + c]!;
@@ -158,14 +136,4 @@ export function objectiveOf(kind: LogitTarget, logits: Float32Array, n: number, 
     objective[s] = acc;
   }
   return objective;
-}
-
-/** Softmax probability of class k in one row of logits (no allocation: called every step). */
-export function classProbability(logits: Float32Array, row: number, classes: number, k: number): number {
-  const o = row * classes;
-  let max = -Infinity;
-  for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
-  let sum = 0;
-  for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
-  return Math.exp(logits[o + k]! - max) / sum;
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SAMPLE_LABELS } from '../../functions/registry/samples.js';
 
 export const HEIGHT = 28;
 export const WIDTH = 28;
@@ -21,9 +22,8 @@ export const PER_CLASS = 7000;
 export const TRAIN_PER_CLASS = 6000;
 export const TEST_PER_CLASS = PER_CLASS - TRAIN_PER_CLASS;
 
-export const LABELS = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
+/** Fashion-MNIST's class names (the shipped test images carry the same). */
+export const LABELS = SAMPLE_LABELS;
 
 /** Images as bytes 0..255, `count` rows of PIXELS (row-major 28x28), and one label per image. */
 export interface Split {

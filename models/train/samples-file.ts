@@ -1,5 +1,5 @@
 /** Builds models/data/fashion-test-samples.bin: the first SAMPLES_PER_CLASS test images of each class. */
-import { encodeSamples, type Samples } from '../data/samples.js';
+import { encodeSamples, type Samples } from '../../functions/registry/samples.js';
 import { CLASSES, HEIGHT, PIXELS, TEST_PER_CLASS, WIDTH, type Split } from './data.js';
 
 export const SAMPLES_PER_CLASS = 100;

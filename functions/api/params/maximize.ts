@@ -5,10 +5,9 @@
 import { z } from 'zod';
 import { OPTIMIZERS } from '../../engine/optimizers.js';
 import { COLORMAPS } from '../../encode/colormap.js';
+import { LOGIT_TARGETS } from '../../compiler/target.js';
+import { DEFAULT_SETTINGS, INITS, NATURAL_PRESET, PRESETS } from '../maximize/defaults.js';
 import { q } from './query.js';
-
-export const PRESETS = ['none', 'natural'] as const;
-export const INITS = ['zeros', 'gray', 'uniform', 'normal', 'sample', 'image'] as const;
 
 export const maximizeQuery = z.object({
   model: z.string().max(128).describe('Model id, e.g. fashion-mlp (see /api/v1/models).'),
@@ -16,14 +15,14 @@ export const maximizeQuery = z.object({
     .describe('The class to maximize: a 0-based index or a label (case-insensitive), e.g. 7 or Sneaker. Required unless layer/unit is given.'),
   minus: z.string().max(64).optional()
     .describe('Contrast: maximize score(class) - score(minus). Index or label.'),
-  target: z.enum(['logit', 'logprob', 'prob']).default('logit')
+  target: z.enum(LOGIT_TARGETS).default('logit')
     .describe('What is maximized: the unnormalized class score (logit, the default recommended by Simonyan et al. 2013), the log-probability or the probability.'),
   layer: z.string().max(256).optional()
     .describe('Name of an intermediate tensor of the ONNX graph; with unit, maximize that unit (the mean over a feature map channel) instead of a class.'),
   unit: q.int(0, 1_000_000).optional().describe('Unit (index along axis 1) of the tensor named by layer.'),
   optimizer: z.enum(OPTIMIZERS).default('adam')
     .describe('adam (default), sgd, normalized (gradient scaled to unit L2 norm), sign (projected sign-gradient steps, as in adversarial work), rmsprop.'),
-  lr: q.positive(1e6).optional().describe('Step size in input units. Default 0.05 x (max - min); 0.03 x (max - min) with preset=natural.'),
+  lr: q.positive(1e6).optional().describe(`Step size in input units. Default ${DEFAULT_SETTINGS.lrFraction} x (max - min); ${NATURAL_PRESET.lrFraction} x (max - min) with preset=natural.`),
   steps: q.int(1, 4096).default(256).describe('The fixed budget of gradient steps.'),
   init: z.enum(INITS).optional()
     .describe('Start point: normal (default: middle of the range plus seeded Gaussian noise, std = range/6), zeros, gray (middle of the range), uniform (seeded), sample (a test image, see sample), image (see x).'),
@@ -54,14 +53,3 @@ export const maximizeQuery = z.object({
 
 export type MaximizeQuery = z.output<typeof maximizeQuery>;
 
-/**
- * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models (scratch sweeps over l2, tv, blur, jitter
- * and lr, judged by eye and by cross-model agreement: with these settings the image maximized on one model is
- * classified as the same class by the other model for 10 of 10 classes, in both directions). A small L2 pull
- * toward the start image and a total-variation penalty remove high-frequency patterns; a Gaussian blur every
- * other step and a 1-pixel jitter (Yosinski et al. 2015) spread the evidence over the garment's shape.
- * It starts from a black canvas (init=zeros), the background of the training images, which the L2 term pulls
- * toward. `lrFraction` is the step size as a fraction of the input range. Explicit parameters override the preset.
- */
-export const NATURAL_PRESET = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03, init: 'zeros' } as const;
-export const DEFAULT_SETTINGS = { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0, lrFraction: 0.05, init: 'normal' } as const;

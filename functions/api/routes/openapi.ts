@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { maximizeQuery } from '../params/maximize.js';
 import { predictQuery } from '../params/predict.js';
 import { MAX_UPLOAD_BYTES, uploadDescription, uploadQuery } from '../params/upload.js';
-import { sampleQuery } from './samples.js';
+import { sampleQuery } from '../params/samples.js';
 import type { QuerySchema } from '../params/query.js';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../app-env.js';
 
 function parameters(schema: QuerySchema) {
   return Object.entries(schema.shape).map(([name, field]) => {

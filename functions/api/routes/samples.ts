@@ -6,18 +6,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { encodePng } from '../../encode/png.js';
 import { enlarge } from '../../encode/raster.js';
-import { encodeBase64Url } from '../params/base64url.js';
-import { parseQuery, q } from '../params/query.js';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { SAMPLE_LABELS } from '../../registry/samples.js';
+import type { AppEnv } from '../app-env.js';
 import { IMMUTABLE } from '../cache.js';
-import type { AppEnv } from '../app.js';
-
-export const FASHION_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-export const sampleQuery = z.object({
-  format: z.enum(['json', 'png']).default('json').describe('json (pixels as base64url) or png.'),
-  scale: q.int(1, 32).default(1).describe('Nearest-neighbour enlargement of the PNG.'),
-});
+import { encodeBase64Url } from '../params/base64url.js';
+import { parseQuery } from '../params/query.js';
+import { sampleQuery } from '../params/samples.js';
+import { ApiProblem, PROBLEM } from '../problem.js';
 
 export const samplesRoute = new Hono<AppEnv>()
   .get('/', (c) => {
@@ -31,7 +26,7 @@ export const samplesRoute = new Hono<AppEnv>()
       height: s.height,
       width: s.width,
       dataset: 'Fashion-MNIST test split (the first 100 images of each class)',
-      classes: Object.entries(byClass).map(([k, idx]) => ({ class: Number(k), label: FASHION_LABELS[Number(k)], first: idx[0], count: idx.length })),
+      classes: Object.entries(byClass).map(([k, idx]) => ({ class: Number(k), label: SAMPLE_LABELS[Number(k)], first: idx[0], count: idx.length })),
     }, 200, { 'cache-control': 'public, max-age=3600' });
   })
   .get('/:index', (c) => {
@@ -50,5 +45,5 @@ export const samplesRoute = new Hono<AppEnv>()
       return c.body(png, 200, { 'content-type': 'image/png', 'cache-control': IMMUTABLE });
     }
     const k = s.labels[i]!;
-    return c.json({ index: i, class: k, label: FASHION_LABELS[k], height: s.height, width: s.width, x: encodeBase64Url(pixels) }, 200, { 'cache-control': IMMUTABLE });
+    return c.json({ index: i, class: k, label: SAMPLE_LABELS[k], height: s.height, width: s.width, x: encodeBase64Url(pixels) }, 200, { 'cache-control': IMMUTABLE });
   });

@@ -4,31 +4,22 @@
  *
  * When the deployment sets the secret UPLOAD_TOKEN, uploads need `Authorization: Bearer <UPLOAD_TOKEN>`.
  */
-import { Hono, type Context } from 'hono';
-import { admit, sha256Hex } from '../admission.js';
+import { Hono } from 'hono';
+import { timingSafeEqual } from 'hono/utils/buffer';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { admit } from '../admission.js';
+import type { AppEnv } from '../app-env.js';
+import { randomHex, sha256Hex } from '../hash.js';
+import { mediaType, readBody, requireBearer } from '../http.js';
 import { MAX_UPLOAD_BYTES, queryToDescription, uploadDescription, uploadQuery, type UploadDescription } from '../params/upload.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
-import { readLimited } from './predict.js';
-import { UPLOAD_ID } from '../../registry/uploads.js';
-import { utf8 } from '../../registry/store.js';
-import type { AppEnv } from '../app.js';
+import { UPLOAD_ID, type UploadRecord } from '../../registry/uploads.js';
 import type { ModelInfo } from '../../registry/types.js';
 
-function bearer(c: Context<AppEnv>): string | undefined {
-  const h = c.req.header('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  return m?.[1];
-}
-
-/** Compares two strings in time independent of where they differ. */
-function sameSecret(a: string, b: string): boolean {
-  const x = utf8.encode(a);
-  const y = utf8.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
+/** Multipart bodies carry the description and part headers beside the model. */
+const MULTIPART_SLACK = 64 * 1024;
 
 function describe(raw: unknown): UploadDescription {
   const r = uploadDescription.safeParse(raw);
@@ -42,19 +33,19 @@ function describe(raw: unknown): UploadDescription {
 }
 
 async function readUpload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; description: UploadDescription }> {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(c);
+  const tooLarge = (declared: number | undefined) => new ApiProblem(413, PROBLEM.tooLarge, declared !== undefined && declared > MAX_UPLOAD_BYTES + MULTIPART_SLACK
+    ? `The upload is ${declared} bytes; models up to ${MAX_UPLOAD_BYTES} bytes (16 MiB) are accepted.`
+    : `The body is larger than ${type === 'application/octet-stream' ? MAX_UPLOAD_BYTES : MAX_UPLOAD_BYTES + MULTIPART_SLACK} bytes, the most accepted.`);
   const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > MAX_UPLOAD_BYTES + 64 * 1024) {
-    throw new ApiProblem(413, PROBLEM.tooLarge, `The upload is ${declared} bytes; models up to ${MAX_UPLOAD_BYTES} bytes (16 MiB) are accepted.`);
-  }
+  if (declared > MAX_UPLOAD_BYTES + MULTIPART_SLACK) throw tooLarge(declared);
   if (type === 'application/octet-stream') {
     const description = describe(queryToDescription(parseQuery(new URL(c.req.url), uploadQuery)));
-    const bytes = new Uint8Array(await readLimited(c.req.raw, MAX_UPLOAD_BYTES));
-    return { bytes, description };
+    return { bytes: await readBody(c, MAX_UPLOAD_BYTES, tooLarge), description };
   }
   if (type === 'multipart/form-data') {
     parseQuery(new URL(c.req.url), uploadQuery.pick({}));
-    const body = await readLimited(c.req.raw, MAX_UPLOAD_BYTES + 64 * 1024);
+    const body = await readBody(c, MAX_UPLOAD_BYTES + MULTIPART_SLACK, tooLarge);
     let form: FormData;
     try {
       form = await new Request('http://upload/', { method: 'POST', body, headers: { 'content-type': c.req.header('content-type')! } }).formData();
@@ -78,28 +69,55 @@ async function readUpload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; desc
     `POST the .onnx file as application/octet-stream (description in the query) or as multipart/form-data (parts "model" and "description"); got ${JSON.stringify(type || 'none')}.`);
 }
 
-export const uploadRoute = new Hono<AppEnv>()
-  .post('/', async (c) => {
+/** Uploads need the deployment's upload token, when it sets one. */
+const uploadToken = requireBearer<AppEnv>(
+  (token, c) => timingSafeEqual(token, c.var.app.uploadToken!),
+  'Uploads on this deployment need "Authorization: Bearer <upload token>".',
+);
+
+type DeleteEnv = AppEnv & { Variables: { upload: UploadRecord } };
+
+/** The upload named in the path (403 for a built-in model, 404 for anything else). */
+const findUpload = createMiddleware<DeleteEnv, '/:id'>(async (c, next) => {
+  const app = c.var.app;
+  const id = c.req.param('id');
+  const record = UPLOAD_ID.test(id) && app.uploads ? await app.uploads.record(id) : undefined;
+  if (!record) {
+    const builtin = await app.registry.get(id);
+    if (builtin) throw new ApiProblem(403, PROBLEM.forbidden, `"${id}" is a built-in model; it cannot be deleted.`);
+    throw new ApiProblem(404, PROBLEM.unknownModel, `There is no uploaded model "${id}".`, { parameter: 'id' });
+  }
+  c.set('upload', record);
+  await next();
+});
+
+/** Deleting needs the upload's delete token, or the deployment's upload token. */
+const deleteToken = requireBearer<DeleteEnv>(
+  async (token, c) => {
     const app = c.var.app;
-    if (app.uploadToken) {
-      const token = bearer(c);
-      if (!token || !sameSecret(token, app.uploadToken)) {
-        throw new ApiProblem(401, PROBLEM.unauthorized, 'Uploads on this deployment need "Authorization: Bearer <upload token>".');
-      }
-    }
+    return (app.uploadToken !== undefined && await timingSafeEqual(token, app.uploadToken))
+      || await timingSafeEqual(await sha256Hex(token), c.var.upload.deleteTokenSha256);
+  },
+  'Deleting an upload needs "Authorization: Bearer <token>": the deleteToken returned by the upload, or the deployment\'s upload token.',
+);
+
+export const uploadRoute = new Hono<AppEnv>()
+  .post('/', (c, next) => (c.var.app.uploadToken ? uploadToken(c, next) : next()), async (c) => {
+    const app = c.var.app;
     if (!app.uploads) throw new ApiProblem(503, PROBLEM.internal, 'Uploads are not configured on this deployment (no MODELS bucket).');
     const { bytes, description } = await readUpload(c);
     if (bytes.length === 0) throw new ApiProblem(400, PROBLEM.badModel, 'The upload is empty; send the .onnx file as the body.');
 
+    // content-addressed: the same file and description give the same id
     const canonical = JSON.stringify(Object.entries(description).sort(([a], [b]) => (a < b ? -1 : 1)));
-    const id = `u-${(await sha256Hex(utf8.encode(`${await sha256Hex(bytes)}\n${canonical}`))).slice(0, 32)}`;
+    const id = `u-${(await sha256Hex(`${await sha256Hex(bytes)}\n${canonical}`)).slice(0, 32)}`;
     const existing = await app.uploads.get(id);
     if (existing) return c.json({ ...existing.info, created: false }, 200, { Location: `/api/v1/models/${id}` });
 
     const admitted = await admit(bytes, description, await app.loadOrt());
     const info: ModelInfo = { id, ...admitted.info };
-    const deleteToken = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    await app.uploads.put({ info, description, deleteTokenSha256: await sha256Hex(utf8.encode(deleteToken)) }, admitted.graph);
+    const deleteToken = randomHex(16);
+    await app.uploads.put({ info, description, deleteTokenSha256: await sha256Hex(deleteToken) }, admitted.graph);
     await app.programs.save({ info, bytes: admitted.graph }, 'logit', admitted.program.bytes, admitted.program.meta);
     return c.json({
       ...info,
@@ -112,20 +130,7 @@ export const uploadRoute = new Hono<AppEnv>()
       },
     }, 201, { Location: `/api/v1/models/${id}` });
   })
-  .delete('/:id', async (c) => {
-    const app = c.var.app;
-    const id = c.req.param('id');
-    const record = UPLOAD_ID.test(id) && app.uploads ? await app.uploads.record(id) : undefined;
-    if (!record) {
-      const builtin = await app.registry.get(id);
-      if (builtin) throw new ApiProblem(403, PROBLEM.forbidden, `"${id}" is a built-in model; it cannot be deleted.`);
-      throw new ApiProblem(404, PROBLEM.unknownModel, `There is no uploaded model "${id}".`, { parameter: 'id' });
-    }
-    const token = bearer(c);
-    const allowed = token !== undefined && (
-      (app.uploadToken !== undefined && sameSecret(token, app.uploadToken)) ||
-      sameSecret(await sha256Hex(utf8.encode(token)), record.deleteTokenSha256));
-    if (!allowed) throw new ApiProblem(401, PROBLEM.unauthorized, 'Deleting an upload needs "Authorization: Bearer <token>": the deleteToken returned by the upload, or the deployment\'s upload token.');
-    await app.uploads!.delete(id);
+  .delete('/:id', findUpload, deleteToken, async (c) => {
+    await c.var.app.uploads!.delete(c.var.upload.info.id);
     return c.body(null, 204);
   });

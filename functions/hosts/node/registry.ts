@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readSamples, type Samples } from '../../../models/data/samples.js';
+import { readSamples, type Samples } from '../../registry/samples.js';
 import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
 import type { ModelRegistry } from '../../registry/types.js';
 

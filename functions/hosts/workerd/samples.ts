@@ -1,6 +1,6 @@
 /** The shipped Fashion-MNIST test images (models/data/), bundled with the Worker; parsed once per isolate. */
 import bytes from '../../../models/data/fashion-test-samples.bin';
-import { readSamples, type Samples } from '../../../models/data/samples.js';
+import { readSamples, type Samples } from '../../registry/samples.js';
 
 let parsed: Samples | undefined;
 

@@ -1,14 +1,12 @@
 /**
  * Build-time facts about the API, read from the code that serves it: the zod objects that validate requests and
- * generate /api/v1/openapi.json, and the planner that fills in the defaults. So the pages' controls, defaults
+ * generate /api/v1/openapi.json, and the table of defaults the planner fills in. So the pages' controls, defaults
  * and bounds cannot drift from what the server does. Only .astro front matter and Node tests import this file;
  * nothing here reaches the browser except the data it returns.
  */
 import { openApiDocument } from '../../../functions/api/routes/openapi.ts';
-import { PRESETS, maximizeQuery } from '../../../functions/api/params/maximize.ts';
-import { planMaximize } from '../../../functions/api/plan.ts';
+import { PRESET_SETTINGS } from '../../../functions/api/maximize/defaults.ts';
 import { PROBLEM } from '../../../functions/api/problem.ts';
-import { manifestEntries, manifestInfo } from '../../../functions/registry/manifest.ts';
 import manifest from '../../../models/manifest.json';
 import type { ParamSpec, PlannedDefaults } from '../scripts/types.ts';
 
@@ -52,23 +50,10 @@ export function maximizeParam(specs: ParamSpec[] = maximizeParams()): (name: str
 
 /**
  * What the API fills in for the parameters whose defaults are not constants of the schema (they depend on the
- * preset or on the model's range), per preset: asked from the planner itself with a minimal request.
+ * preset or on the model's range), per preset: the planner's own table (functions/api/maximize/defaults.ts).
  */
 export function plannedDefaults(): Record<string, PlannedDefaults> {
-  const info = manifestInfo(manifestEntries(manifest)[0]!);
-  const width = info.input.max - info.input.min;
-  const out: Record<string, PlannedDefaults> = {};
-  for (const preset of PRESETS) {
-    const plan = planMaximize(maximizeQuery.parse({ model: info.id, class: '0', preset }), info, undefined);
-    const canonical = Object.fromEntries(plan.canonical);
-    const r = plan.regularization;
-    out[preset] = {
-      init: String(canonical.init),
-      lrFraction: Number((plan.lr / width).toPrecision(6)),
-      l2: r.l2, l1: r.l1, tv: r.tv, blur: r.blur, blur_every: r.blurEvery, jitter: r.jitter,
-    };
-  }
-  return out;
+  return { ...PRESET_SETTINGS };
 }
 
 /** Every problem type id the API can answer with (functions/api/problem.ts). */

@@ -1,8 +1,12 @@
 /**
  * Page state <-> API query strings. The pages keep their state in the same parameters the API takes, and send
- * only those that differ from the API's defaults, so the URLs people copy stay short and readable.
+ * only those that differ from the API's defaults, so the URLs people copy stay short and readable. What a default
+ * is, and what changes nothing given the other values, are the server's own rules (functions/api/maximize/defaults.ts).
  */
+import { REGULARIZERS, defaultColormap, defaultLr as rangeLr, irrelevant, startOf, type Given } from '../../../functions/api/maximize/defaults.ts';
 import type { ParamSpec, PlannedDefaults } from './types.ts';
+
+export { REGULARIZERS };
 
 export type Values = Record<string, string>;
 
@@ -20,17 +24,30 @@ export function queryContext(data: Pick<QueryContext, 'specs' | 'defaults'>, mod
   return { specs: data.specs, range: model ? { min: model.input.min, max: model.input.max } : undefined, defaults: data.defaults };
 }
 
-/** The regularizer parameters whose defaults depend on the preset. */
-export const REGULARIZERS = ['l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter'] as const;
-
 const isNumeric = (spec: ParamSpec | undefined) => spec?.type === 'number' || spec?.type === 'integer';
 const has = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
 
-function num(values: Values, name: string, fallback: number): number {
+/** A number the page holds, or undefined when it holds none (empty, or text the API will judge). */
+function num(values: Values, name: string): number | undefined {
   const v = values[name];
-  if (!has(v)) return fallback;
+  if (!has(v)) return undefined;
   const n = Number(v);
-  return Number.isFinite(n) ? n : fallback;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The page's values as the shared rules read them. */
+function given(values: Values, ctx: QueryContext): Given {
+  return {
+    settings: plannedFor(values, ctx.defaults),
+    init: has(values.init) ? values.init : undefined,
+    sample: has(values.sample) ? values.sample : undefined,
+    x: has(values.x) ? values.x : undefined,
+    eps: num(values, 'eps'),
+    restarts: num(values, 'restarts'),
+    blur: num(values, 'blur'),
+    jitter: num(values, 'jitter'),
+    view: values.view,
+  };
 }
 
 function close(a: number, b: number): boolean {
@@ -81,7 +98,7 @@ export function regularizerDefault(name: (typeof REGULARIZERS)[number], values: 
 
 /** The learning rate the API uses when lr is not given: a fraction (set by the preset) of the input range. */
 export function defaultLr(range: { min: number; max: number }, values: Values, defaults: Readonly<Record<string, PlannedDefaults>>): number {
-  return Number((plannedFor(values, defaults).lrFraction * (range.max - range.min)).toPrecision(6));
+  return Number(rangeLr(plannedFor(values, defaults), range).toPrecision(6));
 }
 
 const isRegularizer = (name: string): name is (typeof REGULARIZERS)[number] => (REGULARIZERS as readonly string[]).includes(name);
@@ -92,29 +109,22 @@ export function isDefault(name: string, value: string, values: Values, ctx: Quer
   if (spec?.default !== undefined) {
     if (isNumeric(spec) ? close(Number(value), Number(spec.default)) : value === String(spec.default)) return true;
   }
+  const g = given(values, ctx);
+  if (irrelevant(name, g)) return true;
   const n = Number(value);
   switch (name) {
     case 'init':
-      return (value === plannedFor(values, ctx.defaults).init && !has(values.sample) && !has(values.x))
-        || (value === 'sample' && has(values.sample)) || (value === 'image' && has(values.x));
-    case 'norm':
-      return num(values, 'eps', 0) === 0;
-    case 'pick':
-      return num(values, 'restarts', 1) === 1;
+      return value === startOf({ ...g, init: undefined });
     case 'lr':
-      return ctx.range !== undefined && close(n, defaultLr(ctx.range, values, ctx.defaults));
+      return ctx.range !== undefined && close(n, rangeLr(g.settings, ctx.range));
     case 'min':
       return ctx.range !== undefined && n === ctx.range.min;
     case 'max':
       return ctx.range !== undefined && n === ctx.range.max;
     case 'colormap':
-      return value === (values.view === 'delta' ? 'diverging' : 'gray');
-    case 'blur_every':
-      if (num(values, 'blur', regularizerDefault('blur', values, ctx.defaults)) === 0) return true;
-      return n === regularizerDefault(name, values, ctx.defaults);
+      return value === defaultColormap(values.view);
     default:
-      if (isRegularizer(name)) return Number.isFinite(n) && n === regularizerDefault(name, values, ctx.defaults);
-      return false;
+      return isRegularizer(name) && Number.isFinite(n) && n === g.settings[name];
   }
 }
 

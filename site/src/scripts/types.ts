@@ -1,4 +1,5 @@
 /** The shapes of the API's JSON answers that the pages read (see functions/api/render.ts and the routes). */
+import type { PresetSettings } from '../../../functions/api/maximize/defaults.ts';
 import type { ProblemBody } from '../../../functions/api/problem.ts';
 
 /** One query parameter of an endpoint, as the OpenAPI document describes it. */
@@ -16,19 +17,8 @@ export interface ParamSpec {
   pattern?: string;
 }
 
-/** Defaults the API derives rather than declares (see site/src/lib/reference.ts), for one preset. */
-export interface PlannedDefaults {
-  /** the start point when neither init, sample nor x is given */
-  init: string;
-  /** the default lr as a fraction of the model's input range */
-  lrFraction: number;
-  l2: number;
-  l1: number;
-  tv: number;
-  blur: number;
-  blur_every: number;
-  jitter: number;
-}
+/** Defaults the API derives rather than declares, for one preset (functions/api/maximize/defaults.ts). */
+export type PlannedDefaults = PresetSettings;
 
 export interface ModelInfo {
   id: string;

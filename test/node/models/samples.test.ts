@@ -1,7 +1,7 @@
 /** models/data/fashion-test-samples.bin holds the first 100 test images of each class, readable by readSamples. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { encodeSamples, readSamples } from '../../../models/data/samples.js';
+import { encodeSamples, readSamples } from '../../../functions/registry/samples.js';
 import { CLASSES, PIXELS, TEST_PER_CLASS, loadTestSplit } from '../../../models/train/data.js';
 import { MODELS_DIR } from './paths.js';
 

@@ -1,5 +1,7 @@
 /**
- * Reader for models/data/fashion-test-samples.bin, a compact set of labelled test images (format in
+ * The shipped test images (start points for sample=, the site's picker) and their class names.
+ *
+ * Reader and writer of models/data/fashion-test-samples.bin, a compact set of labelled test images (format in
  * models/README.md):
  *
  *   8 bytes   magic "ASCENTS1"
@@ -10,6 +12,9 @@
  *
  * Pure: no Node or browser APIs, so it also runs in Cloudflare Workers.
  */
+
+/** Class names of the shipped test images (Fashion-MNIST), by label index. */
+export const SAMPLE_LABELS: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 export const SAMPLES_MAGIC = 'ASCENTS1';
 export const SAMPLES_HEADER_BYTES = 20;

@@ -1,0 +1,31 @@
+/** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
+import type { Ort } from '../engine/ort-types.js';
+import type { BlobStore } from '../registry/store.js';
+import type { Samples } from '../registry/samples.js';
+import type { ModelRegistry } from '../registry/types.js';
+import type { UploadStore } from '../registry/uploads.js';
+import type { ResultCache } from './cache.js';
+import type { ProgramCache } from './programs.js';
+
+export interface AppDeps {
+  registry: ModelRegistry;
+  loadOrt: () => Promise<Ort>;
+  /** the shipped test images (sample=) */
+  samples: () => Samples | undefined;
+  cache: ResultCache;
+  /** the per-request work limit in GFLOP (default DEFAULT_MAX_GFLOP) */
+  maxGflop?: number;
+  /** uploaded models (absent: uploads disabled) */
+  uploads?: UploadStore;
+  /** where compiled programs are kept between isolates */
+  programStore?: BlobStore;
+  /** when set, uploads need this bearer token */
+  uploadToken?: string;
+}
+
+export interface AppContext extends AppDeps {
+  programs: ProgramCache;
+  maxGflop: number;
+}
+
+export type AppEnv = { Variables: { app: AppContext } };

@@ -1,0 +1,52 @@
+/**
+ * What the routes share about HTTP: the model a request names, the media type and size of a request body, and
+ * bearer tokens, each failure a problem+json response (Hono's bodyLimit and bearerAuth do the work).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import type { ModelRecord } from '../registry/types.js';
+import type { AppEnv } from './app-env.js';
+import { ApiProblem, PROBLEM, problemResponse } from './problem.js';
+
+/** The model named `id` (by the query parameter or path segment `parameter`), or a 404 problem listing the known ones. */
+export async function requireModel(c: Context<AppEnv>, id: string, parameter = 'model'): Promise<ModelRecord> {
+  const record = await c.var.app.registry.get(id);
+  if (!record) {
+    const known = (await c.var.app.registry.list()).map((m) => m.id);
+    throw new ApiProblem(404, PROBLEM.unknownModel, `There is no model "${id}". Known models: ${known.join(', ')}.`, { parameter, allowed: known });
+  }
+  return record;
+}
+
+/** The request's media type, lowercase, without parameters ('' when absent). */
+export const mediaType = (c: Context): string => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * The request body, refused past `maxSize` bytes with the problem `tooLarge` makes (given the declared length
+ * when the request declares one): Hono's bodyLimit, called where the route reaches the body, so the checks
+ * before it (model, media type) still answer first.
+ */
+export async function readBody(c: Context, maxSize: number, tooLarge: (declared: number | undefined) => ApiProblem): Promise<Uint8Array<ArrayBuffer>> {
+  let body = new Uint8Array(new ArrayBuffer(0));
+  const declared = () => (c.req.header('content-length') !== undefined ? Number(c.req.header('content-length')) : undefined);
+  const limit = bodyLimit({ maxSize, onError: () => { throw tooLarge(declared()); } });
+  await limit(c, async () => {
+    body = new Uint8Array(await c.req.arrayBuffer());
+  });
+  return body;
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` with a token `verify` accepts; anything else is a 401 problem saying
+ * `detail` (and the WWW-Authenticate challenge of RFC 6750).
+ */
+export function requireBearer<E extends AppEnv>(verify: (token: string, c: Context<E>) => boolean | Promise<boolean>, detail: string): MiddlewareHandler<E> {
+  const refusal = () => problemResponse(new ApiProblem(401, PROBLEM.unauthorized, detail));
+  return bearerAuth({
+    verifyToken: verify,
+    noAuthenticationHeader: { message: refusal },
+    invalidAuthenticationHeader: { message: refusal },
+    invalidToken: { message: refusal },
+  }) as MiddlewareHandler<E>;
+}

@@ -1,0 +1,26 @@
+/**
+ * The canonical form of a maximize request: every parameter that determines the result, defaults filled in and
+ * labels resolved to indices, sorted by name. Equivalent URLs get the same form; it names the result in caches
+ * and ETags, and the model's hash and the engine's version are part of it.
+ */
+import type { OutputSpec } from './output.js';
+
+/** Bumped whenever the engine's results change for the same parameters (it is part of every cache key). */
+export const ENGINE_VERSION = 1;
+
+export type Entries = [string, string | number][];
+
+/** The entries of a result: those of its computation plus its output options, sorted by name. */
+export function canonicalEntries(computation: Entries, o: OutputSpec): Entries {
+  const entries: Entries = [
+    ...computation,
+    ['format', o.format],
+    ...(o.format === 'png' ? [['scale', o.scale], ['colormap', o.colormap], ['view', o.view]] as Entries : []),
+  ];
+  return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** The canonical query string of sorted entries. */
+export function canonicalQuery(entries: Entries): string {
+  return entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+}

@@ -1,0 +1,89 @@
+/**
+ * From validated maximize parameters and a model to a plan: the engine's spec (./objective.ts, ./range.ts,
+ * ./start.ts, ./constraints.ts, ./regularization.ts, the optimizer below), what to encode (./output.ts) and the
+ * canonical form of the request (./canonical.ts) that names the result in caches and ETags.
+ *
+ * Planning has two steps because a cache hit must not wait for a compiled program: planMaximize checks everything
+ * the parameters and the model description decide; ascentSpec finishes the engine's spec once the compiled
+ * program is known (its unit count decides whether `unit` exists).
+ */
+import type { AscentSpec } from '../../engine/ascent.js';
+import type { ProgramMeta } from '../../compiler/index.js';
+import type { Samples } from '../../registry/samples.js';
+import type { ModelInfo } from '../../registry/types.js';
+import type { MaximizeQuery } from '../params/maximize.js';
+import { ENGINE_VERSION, canonicalEntries, type Entries } from './canonical.js';
+import { planConstraints } from './constraints.js';
+import { defaultLr, irrelevant, presetSettings, type Given } from './defaults.js';
+import { objectiveEntries, objectiveSpec, planObjective, type Objective } from './objective.js';
+import { planOutput, type OutputSpec } from './output.js';
+import { planRange } from './range.js';
+import { planRegularization } from './regularization.js';
+import { planStart } from './start.js';
+
+export interface MaximizePlan {
+  objective: Objective;
+  /** the engine's spec but for what needs the compiled program (objective weights) and the start images */
+  spec: Omit<AscentSpec, 'starts' | 'weights' | 'traceClass' | 'onStep'>;
+  /** the start images (built on first use: a cache hit never needs them) */
+  starts(): Float32Array;
+  output: OutputSpec;
+  /** canonical parameters of the requested result, sorted by name */
+  canonical: Entries;
+  /** the same computation in the other format, with default output settings: cached alongside */
+  twin: { output: OutputSpec; canonical: Entries };
+}
+
+export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined): MaximizePlan {
+  // the preset first, explicit parameters override it
+  const given: Given = { ...q, settings: presetSettings(q.preset) };
+  const objective = planObjective(q, info);
+  const range = planRange(q, info);
+  const start = planStart(q, info, samples, range, given);
+  const { constraints, entries: constraintEntries } = planConstraints(q, range, given);
+  const { regularization, entries: regularizationEntries } = planRegularization(q, given);
+  const lr = q.lr ?? defaultLr(given.settings, range.grid);
+  const batch = q.restarts;
+  const { output, twin } = planOutput(q, range.layout);
+
+  // everything that determines the numbers (output options are added per format by canonicalEntries)
+  const computation: Entries = [
+    ['model', info.id],
+    ['sha256', info.sha256.slice(0, 16)],
+    ['engine', ENGINE_VERSION],
+    ...objectiveEntries(objective),
+    ['optimizer', q.optimizer],
+    ['lr', lr],
+    ['steps', q.steps],
+    ...start.entries,
+    ...(irrelevant('seed', given) ? [] : [['seed', q.seed] as [string, number]]),
+    ...constraintEntries,
+    ...regularizationEntries,
+    ['restarts', batch],
+    ...(irrelevant('pick', given) ? [] : [['pick', q.pick] as [string, string]]),
+  ];
+
+  return {
+    objective,
+    spec: {
+      layout: range.layout,
+      grid: range.grid,
+      constraints,
+      optimizer: q.optimizer,
+      lr,
+      steps: q.steps,
+      regularization,
+      batch,
+      seed: q.seed,
+    },
+    starts: () => start.starts(batch),
+    output,
+    canonical: canonicalEntries(computation, output),
+    twin: { output: twin, canonical: canonicalEntries(computation, twin) },
+  };
+}
+
+/** The engine's whole spec, once the compiled program is known. */
+export function ascentSpec(plan: MaximizePlan, program: Pick<ProgramMeta, 'units'>): AscentSpec {
+  return { ...plan.spec, ...objectiveSpec(plan.objective, program.units, plan.spec.batch), starts: plan.starts() };
+}

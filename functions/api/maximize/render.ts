@@ -1,0 +1,130 @@
+/**
+ * Turns an ascent result into what the client asked for: a PNG (one image, or a grid of all restarts, with its
+ * numbers in headers) or JSON with the probabilities, the image values and the trace. Both are immutable
+ * responses named by their canonical query.
+ */
+import type { AscentResult } from '../../engine/ascent.js';
+import { at, sampleSize, type ImageLayout } from '../../engine/image.js';
+import { encodePng } from '../../encode/png.js';
+import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
+import type { ModelInfo } from '../../registry/types.js';
+import { IMMUTABLE, strongEtag } from '../cache.js';
+import type { Entries } from './canonical.js';
+import type { OutputSpec } from './output.js';
+import type { MaximizePlan } from './plan.js';
+
+/** Index of the largest of values[from, from + n). */
+function argmax(values: ArrayLike<number>, from = 0, n = values.length - from): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (values[from + i]! > values[from + best]!) best = i;
+  return best;
+}
+
+/** The restart with the highest objective. */
+export const bestIndex = (r: AscentResult): number => argmax(r.objective);
+
+/** Sample `s` as an 8-bit raster: the result's levels, or its difference to the start (128 = no change). */
+export function rasterOf(r: AscentResult, layout: ImageLayout, s: number, view: 'image' | 'delta'): Raster {
+  const { height, width, channels } = layout;
+  const size = sampleSize(layout);
+  const data = new Uint8Array(height * width * channels);
+  let scale = 0;
+  if (view === 'delta') {
+    for (let i = 0; i < size; i++) scale = Math.max(scale, Math.abs(r.images[s * size + i]! - r.starts[s * size + i]!));
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const i = s * size + at(layout, y, x, c);
+        const o = (y * width + x) * channels + c;
+        if (view === 'image') data[o] = r.levels[i]!;
+        else data[o] = scale === 0 ? 128 : Math.round(128 + (127 * (r.images[i]! - r.starts[i]!)) / scale);
+      }
+    }
+  }
+  return { width, height, channels: channels === 3 ? 3 : 1, data };
+}
+
+export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpec, canonical: string): Uint8Array<ArrayBuffer> {
+  const which = output.pick === 'all' ? [...Array(plan.spec.batch).keys()] : [bestIndex(r)];
+  const rasters = which.map((s) => enlarge(colorize(rasterOf(r, plan.spec.layout, s, output.view), output.colormap), output.scale));
+  const image = rasters.length === 1 ? rasters[0]! : tile(rasters, Math.ceil(Math.sqrt(rasters.length)), Math.max(2, output.scale));
+  return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` });
+}
+
+const round = (v: number) => Number(v.toPrecision(7));
+
+function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: number) {
+  const { layout, grid } = plan.spec;
+  const size = sampleSize(layout);
+  const probabilities = Array.from(r.probabilities.subarray(s * r.classes, (s + 1) * r.classes), round);
+  const top = argmax(probabilities);
+  const k = plan.objective.classIndex;
+  return {
+    objective: round(r.objective[s]!),
+    score: round(r.score[s]!),
+    probability: k !== null ? probabilities[k] : null,
+    probabilities,
+    logits: Array.from(r.logits.subarray(s * r.classes, (s + 1) * r.classes), round),
+    predicted: { class: top, label: info.labels[top] ?? String(top) },
+    image: {
+      shape: info.input.shape,
+      layout: layout.channels > 1 ? (layout.channelsLast ? 'HWC' : 'CHW') : 'HW',
+      min: grid.min,
+      max: grid.max,
+      data: Array.from(r.images.subarray(s * size, (s + 1) * size), round),
+      levels: Array.from(r.levels.subarray(s * size, (s + 1) * size)),
+    },
+    trace: {
+      objective: r.trace.objective[s]!.map(round),
+      probability: k !== null ? r.trace.probability[s]!.map(round) : null,
+    },
+  };
+}
+
+export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, canonical: Entries, query: string, work: { gflop: number }) {
+  const best = bestIndex(r);
+  const { classIndex: k, minusIndex: m } = plan.objective;
+  const batch = plan.spec.batch;
+  return {
+    model: info.id,
+    class: k,
+    label: k !== null ? info.labels[k] : null,
+    minus: m,
+    minusLabel: m !== null ? info.labels[m] : null,
+    target: plan.objective.target,
+    unit: plan.objective.unit,
+    steps: plan.spec.steps,
+    ...sampleJson(r, plan, info, best),
+    restart: best,
+    restarts: batch > 1
+      ? (output.pick === 'all'
+        ? Array.from({ length: batch }, (_, s) => sampleJson(r, plan, info, s))
+        : Array.from({ length: batch }, (_, s) => ({ objective: round(r.objective[s]!), probability: k !== null ? round(r.probabilities[s * r.classes + k]!) : null })))
+      : undefined,
+    params: Object.fromEntries(canonical),
+    url: `/api/v1/maximize?${query}`,
+    work,
+  };
+}
+
+/** The result in one output format, as the immutable response cached under its canonical query. */
+export async function resultResponse(
+  r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, work: { gflop: number },
+): Promise<Response> {
+  const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
+  if (output.format === 'png') {
+    // the numbers a page shows under an embedded image, without a second request for the JSON
+    const best = bestIndex(r);
+    const k = plan.objective.classIndex;
+    const probabilities = r.probabilities.subarray(best * r.classes, (best + 1) * r.classes);
+    const summary: Record<string, string> = {
+      'X-Ascent-Predicted': String(argmax(probabilities)),
+      'X-Ascent-Objective': String(Number(r.objective[best]!.toPrecision(7))),
+      ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
+    };
+    return new Response(renderPng(r, plan, output, query), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
+  }
+  const json = renderJson(r, plan, info, output, entries, query, work);
+  return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });
+}
