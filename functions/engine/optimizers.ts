@@ -16,6 +16,11 @@ export interface Optimizer {
   step(x: Float32Array, g: Float32Array, offset: number, size: number, t: number): void;
 }
 
+/** Adam's bias corrections at step t: 1 / (1 - beta1^t) and 1 / (1 - beta2^t), beta1 0.9, beta2 0.999. */
+export function adamCorrections(t: number): [number, number] {
+  return [1 / (1 - 0.9 ** t), 1 / (1 - 0.999 ** t)];
+}
+
 export function optimizer(name: OptimizerName, lr: number, totalSize: number): Optimizer {
   switch (name) {
     case 'sgd':
@@ -51,8 +56,7 @@ export function optimizer(name: OptimizerName, lr: number, totalSize: number): O
         step: (x, g, o, n, t) => {
           // bias corrections folded into the step size: lr * sqrt(1 - b2^t) / (1 - b1^t) (Kingma & Ba, section 2)
           // would change the epsilon's role, so the textbook form is kept, with the divisions hoisted
-          const c1 = 1 / (1 - b1 ** t);
-          const c2 = 1 / (1 - b2 ** t);
+          const [c1, c2] = adamCorrections(t);
           const end = o + n;
           for (let i = o; i < end; i++) {
             const gi = g[i]!;

@@ -84,8 +84,8 @@ export function penalty(r: Regularization, layout: ImageLayout, x: Float32Array,
   return p;
 }
 
-/** Separable Gaussian blur of one sample in place (edges clamped). */
-export function blur(layout: ImageLayout, x: Float32Array, o: number, sigma: number): void {
+/** The taps of a normalized Gaussian of standard deviation sigma, radius max(1, ceil(3 sigma)). */
+export function blurKernel(sigma: number): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
@@ -95,6 +95,13 @@ export function blur(layout: ImageLayout, x: Float32Array, o: number, sigma: num
     sum += v;
   }
   for (let i = 0; i < kernel.length; i++) kernel[i]! /= sum;
+  return kernel;
+}
+
+/** Separable Gaussian blur of one sample in place (edges clamped). */
+export function blur(layout: ImageLayout, x: Float32Array, o: number, sigma: number): void {
+  const kernel = blurKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
   const { height: h, width: w, channels: cs } = layout;
   const tmp = new Float32Array(h * w);
   for (let c = 0; c < cs; c++) {

@@ -1,0 +1,299 @@
+/**
+ * The planner: a compiled gradient program (its ONNX nodes, as the compiler wrote them) lowered, for a batch
+ * size, to a flat list of kernel instructions over one memory arena planned once. It differentiates nothing: each
+ * node of the program becomes one instruction (or is fused into its neighbour, or is a view), in program order.
+ *
+ *   shapes     concrete, from the input shape and the batch (shape arithmetic is evaluated here)
+ *   lowering   lower.ts, one rule per op; a node without a rule makes the whole program Unsupported
+ *   memory     constants first (the weights, laid out the same for every batch size), then the plan, then the
+ *              tensors: each gets a block for the instructions between its first write and its last read, and
+ *              blocks are reused when their tensors are dead (first fit); the program's inputs and outputs stay
+ *   encoding   abi.ts: [opcode, length, args...] with tensors as byte offsets
+ */
+import { NAMES, type ProgramMeta } from '../compiler/index.js';
+import { lowerNode } from './lower.js';
+import type { OnnxGraph, OnnxNode } from '../onnx/model.js';
+
+/** memory blocks are aligned to a cache line */
+const ALIGN = 64;
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/** A tensor's storage in the arena: shared by the tensor and its views. */
+export interface Buf {
+  id: number;
+  bytes: number;
+  /** instruction indices of its first write and last read */
+  first: number;
+  last: number;
+  /** kept for the whole run (the program's inputs and outputs) */
+  pinned: boolean;
+  offset: number;
+}
+
+/** A float constant placed in the arena (weights, biases, plan-time transposes). */
+export interface Const {
+  key: string;
+  data: Float32Array;
+  offset: number;
+}
+
+export type Arg = number | { buf: Buf } | { con: Const };
+
+export interface Instr {
+  op: number;
+  args: Arg[];
+}
+
+/** What a tensor of the program is during planning. */
+export type Value =
+  /** f32 tensor in the arena */
+  | { kind: 'act'; shape: number[]; buf: Buf }
+  /** f32 constant (placed in the arena when an instruction reads it) */
+  | { kind: 'const'; shape: number[]; data: Float32Array; key: string }
+  /** integer constant (shapes, axes), and booleans */
+  | { kind: 'ints'; shape: number[]; values: number[] }
+  /** max-pooling arg-max (i32 in the arena) */
+  | { kind: 'indices'; shape: number[]; buf: Buf }
+  /** Greater(T, c) waiting for its Where */
+  | { kind: 'greater'; shape: number[]; t: Value; c: number };
+
+export class Unsupported extends Error {
+  override name = 'Unsupported';
+}
+
+export interface KernelPlan {
+  /** samples per run of the plan */
+  batch: number;
+  /** the instructions, to be written at codeOffset */
+  code: Int32Array;
+  codeOffset: number;
+  /** constants to write once (offsets are the same for every batch size of a program) */
+  constants: { key: string; offset: number; data: Float32Array }[];
+  /** first byte after the constants; first byte after everything */
+  constantsEnd: number;
+  end: number;
+  /** the program's tensors the host reads and writes */
+  input: number;
+  weights: number;
+  grad: number;
+  logits: number;
+  /** 0 when the objective is computed from the logits */
+  objective: number;
+  sampleSize: number;
+  classes: number;
+  units: number;
+  /** for reports: instructions by opcode name */
+  instructions: number;
+}
+
+/** Planning state handed to the lowering rules. */
+export class Planner {
+  readonly values = new Map<string, Value>();
+  readonly instrs: Instr[] = [];
+  readonly bufs: Buf[] = [];
+  readonly consts = new Map<string, Const>();
+  /** how many node inputs and fetched outputs read each tensor */
+  readonly readers = new Map<string, number>();
+  /** nodes already lowered as part of a neighbour (fusion) */
+  readonly fused = new Set<OnnxNode>();
+  /** producer node of each tensor */
+  readonly producer = new Map<string, OnnxNode>();
+  /** consumer nodes of each tensor */
+  readonly consumers = new Map<string, OnnxNode[]>();
+  /** batch normalizations left to the matrix product reading their output: tensor read -> scale and shift */
+  readonly foldedNorm = new Map<string, { scale: Float32Array; shift: Float32Array; key: string }>();
+
+  constructor(readonly graph: OnnxGraph) {
+    for (const n of graph.nodes) {
+      for (const o of n.outputs) this.producer.set(o, n);
+      for (const i of n.inputs) {
+        if (!i) continue;
+        this.readers.set(i, (this.readers.get(i) ?? 0) + 1);
+        const list = this.consumers.get(i) ?? [];
+        list.push(n);
+        this.consumers.set(i, list);
+      }
+    }
+  }
+
+  value(name: string): Value {
+    const v = this.values.get(name);
+    if (!v) throw new Unsupported(`tensor "${name}" is not computed before it is used`);
+    return v;
+  }
+
+  /** a fresh arena block for a tensor of `elements` 4-byte values, written by the next instruction */
+  buf(elements: number): Buf {
+    const b: Buf = { id: this.bufs.length, bytes: align(Math.max(1, elements) * 4), first: this.instrs.length, last: this.instrs.length, pinned: false, offset: -1 };
+    this.bufs.push(b);
+    return b;
+  }
+
+  act(shape: number[]): Value & { kind: 'act' } {
+    return { kind: 'act', shape, buf: this.buf(size(shape)) };
+  }
+
+  /** a constant as an instruction argument (placed in the arena once, shared by key) */
+  con(key: string, data: Float32Array): { con: Const } {
+    let c = this.consts.get(key);
+    if (!c) {
+      c = { key, data, offset: -1 };
+      this.consts.set(key, c);
+    }
+    return { con: c };
+  }
+
+  /** an f32 tensor as an instruction argument, whether it is in the arena or a constant */
+  ref(v: Value): { buf: Buf } | { con: Const } {
+    if (v.kind === 'act' || v.kind === 'indices') return { buf: v.buf };
+    if (v.kind === 'const') return this.con(v.key, v.data);
+    throw new Unsupported(`a ${v.kind} tensor cannot be an operand here`);
+  }
+
+  emit(op: number, args: Arg[]): void {
+    const at = this.instrs.length;
+    for (const a of args) {
+      if (typeof a === 'object' && 'buf' in a) {
+        if (a.buf.first > at) a.buf.first = at;
+        if (a.buf.last < at) a.buf.last = at;
+      }
+    }
+    this.instrs.push({ op, args });
+  }
+
+  /** the only node reading `tensor`, if exactly one does and it is not a fetched output */
+  soleConsumer(tensor: string): OnnxNode | undefined {
+    if (this.readers.get(tensor) !== 1) return undefined;
+    return this.consumers.get(tensor)?.[0];
+  }
+}
+
+export const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The batch a plan runs at: the model's fixed batch, or the request's (at most 16 per run: memory stays small). */
+export function planBatch(meta: ProgramMeta, requested: number): number {
+  const b = meta.input.shape[0];
+  return typeof b === 'number' ? b : Math.max(1, Math.min(16, requested));
+}
+
+/**
+ * Lowers `graph` (a gradient program pruned to the runner's outputs: grad, logits and, for a tensor target, the
+ * objective) for `batch` samples per run, its arena starting at byte `base`. Throws Unsupported (with the reason)
+ * for a program the kernel does not cover.
+ */
+export function planProgram(graph: OnnxGraph, meta: ProgramMeta, batch: number, base: number): KernelPlan {
+  const p = new Planner(graph);
+  const sampleDims = meta.input.shape.slice(1);
+  if (!sampleDims.every((d): d is number => typeof d === 'number')) throw new Unsupported('the input has symbolic dimensions');
+  const fixed = meta.input.shape[0];
+  if (typeof fixed === 'number' && fixed !== batch) throw new Unsupported(`the model's batch is ${fixed}`);
+  const fetched = [meta.outputs.grad, meta.outputs.logits, ...(meta.target.kind === 'tensor' ? [meta.outputs.objective] : [])];
+  for (const o of fetched) p.readers.set(o, (p.readers.get(o) ?? 0) + 1);
+
+  for (const [name, t] of graph.initializers) {
+    if (t.dtype === 'float32') p.values.set(name, { kind: 'const', shape: t.dims, data: t.data as Float32Array, key: name });
+    else if (t.dtype === 'int64' || t.dtype === 'int32' || t.dtype === 'bool' || t.dtype === 'uint8') {
+      p.values.set(name, { kind: 'ints', shape: t.dims, values: Array.from(t.data as ArrayLike<number | bigint>, Number) });
+    } else throw new Unsupported(`initializer "${name}" has type ${t.dtype}`);
+  }
+  const input = p.act([batch, ...sampleDims]);
+  input.buf.pinned = true;
+  p.values.set(meta.input.name, input);
+  const weights = p.act([batch, meta.units]);
+  weights.buf.pinned = true;
+  p.values.set(NAMES.weights, weights);
+
+  for (const n of graph.nodes) {
+    if (p.fused.has(n)) continue;
+    if (n.domain && n.domain !== 'ai.onnx') throw new Unsupported(`op ${n.domain}::${n.opType}`);
+    lowerNode(p, n);
+  }
+
+  const out = (name: string, what: string) => {
+    const v = p.value(name);
+    if (v.kind !== 'act') throw new Unsupported(`the ${what} is not computed by the program`);
+    v.buf.pinned = true;
+    return v;
+  };
+  const grad = out(meta.outputs.grad, 'gradient');
+  const logits = out(meta.outputs.logits, 'logits');
+  const objective = meta.target.kind === 'tensor' ? out(meta.outputs.objective, 'objective') : undefined;
+  if (size(grad.shape) !== batch * size(sampleDims)) throw new Unsupported('the gradient does not have the input\'s shape');
+  if (size(logits.shape) !== batch * meta.classes) throw new Unsupported(`the logits are not [${batch}, ${meta.classes}]`);
+
+  // memory: constants, then the plan, then the tensors
+  let at = align(base);
+  const constants: KernelPlan['constants'] = [];
+  for (const c of p.consts.values()) {
+    c.offset = at;
+    constants.push({ key: c.key, offset: at, data: c.data });
+    at += align(c.data.length * 4);
+  }
+  const constantsEnd = at;
+  const words = p.instrs.reduce((a, i) => a + 2 + i.args.length, 0);
+  const codeOffset = at;
+  at += align(words * 4);
+  const end = allocate(p.bufs, p.instrs.length, at);
+
+  const code = new Int32Array(words);
+  let w = 0;
+  for (const ins of p.instrs) {
+    code[w++] = ins.op;
+    code[w++] = 2 + ins.args.length;
+    for (const a of ins.args) code[w++] = typeof a === 'number' ? a : 'buf' in a ? a.buf.offset : a.con.offset;
+  }
+  return {
+    batch, code, codeOffset, constants, constantsEnd, end,
+    input: input.buf.offset, weights: weights.buf.offset, grad: grad.buf.offset, logits: logits.buf.offset,
+    objective: objective ? objective.buf.offset : 0,
+    sampleSize: size(sampleDims), classes: meta.classes, units: meta.units, instructions: p.instrs.length,
+  };
+}
+
+/**
+ * Offsets for every block from `start` on: a block lives from its first write to its last read (pinned: always);
+ * a dead block's space is reused (first fit over free ranges, merged when adjacent). Returns the end.
+ */
+function allocate(bufs: Buf[], count: number, start: number): number {
+  let end = start;
+  const free: { offset: number; bytes: number }[] = [];
+  const take = (bytes: number): number => {
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i]!;
+      if (f.bytes < bytes) continue;
+      const offset = f.offset;
+      if (f.bytes === bytes) free.splice(i, 1);
+      else free[i] = { offset: f.offset + bytes, bytes: f.bytes - bytes };
+      return offset;
+    }
+    const offset = end;
+    end += bytes;
+    return offset;
+  };
+  const give = (offset: number, bytes: number) => {
+    free.push({ offset, bytes });
+    free.sort((a, b) => a.offset - b.offset);
+    for (let i = 0; i + 1 < free.length; i++) {
+      const a = free[i]!;
+      const b = free[i + 1]!;
+      if (a.offset + a.bytes === b.offset) {
+        free.splice(i, 2, { offset: a.offset, bytes: a.bytes + b.bytes });
+        i--;
+      }
+    }
+  };
+  const used = bufs.filter((b) => b.first <= b.last);
+  for (const b of used.filter((x) => x.pinned)) b.offset = take(b.bytes);
+  const byFirst = used.filter((x) => !x.pinned).sort((a, b) => a.first - b.first || a.id - b.id);
+  let next = 0;
+  for (let i = 0; i <= count; i++) {
+    // blocks written by instruction i get space before the blocks it reads for the last time give theirs back
+    while (next < byFirst.length && byFirst[next]!.first === i) {
+      const b = byFirst[next++]!;
+      b.offset = take(b.bytes);
+    }
+    for (const b of byFirst) if (b.last === i && b.offset >= 0) give(b.offset, b.bytes);
+  }
+  for (const b of bufs) if (b.offset < 0) b.offset = start; // never read or written: any valid address
+  return end;
+}

@@ -1,0 +1,178 @@
+/**
+ * Matrix products in f32x4 SIMD, accumulating into Y (which the caller has set to the bias or zero):
+ *   gemmNN: Y[M,N] += A[M,K] . B[K,N]      (B row-major [K,N]: axpy over B's rows, SIMD across N)
+ *   gemmNT: Y[M,N] += A[M,K] . B[N,K]^T    (B row-major [N,K]: one dot product per element, SIMD across K)
+ * Both read B, the weights, once per call whatever M is (restarts and classes share the read): gemmNN walks B
+ * in blocks of rows that stay in L1 while every row of A passes over them; gemmNT computes all M dot products of
+ * a row of B while it is in L1.
+ */
+
+@inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
+
+/** One row of A (M = 1): strips of 16 columns held in registers, zero entries of A skipped (ReLU outputs). */
+function nnRow(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): void {
+  const rowB = <usize>N << 2;
+  let n = 0;
+  for (; n + 16 <= N; n += 16) {
+    const yp = y + (<usize>n << 2);
+    let c0 = v128.load(yp, 0);
+    let c1 = v128.load(yp, 16);
+    let c2 = v128.load(yp, 32);
+    let c3 = v128.load(yp, 48);
+    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const s = load<f32>(a + (<usize>k << 2));
+      if (s == 0) continue;
+      const v = f32x4.splat(s);
+      c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
+      c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
+    }
+    v128.store(yp, c0, 0);
+    v128.store(yp, c1, 16);
+    v128.store(yp, c2, 32);
+    v128.store(yp, c3, 48);
+  }
+  for (; n + 4 <= N; n += 4) {
+    const yp = y + (<usize>n << 2);
+    let c0 = v128.load(yp);
+    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const s = load<f32>(a + (<usize>k << 2));
+      if (s == 0) continue;
+      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(s), v128.load(bp)));
+    }
+    v128.store(yp, c0);
+  }
+  for (; n < N; n++) {
+    const yp = y + (<usize>n << 2);
+    let c = load<f32>(yp);
+    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
+    for (let k = k0; k < k1; k++, bp += rowB) c += load<f32>(a + (<usize>k << 2)) * load<f32>(bp);
+    store<f32>(yp, c);
+  }
+}
+
+/** Four rows of A at once: a 4 x 8 block of Y in registers, each B load used four times. */
+function nnRows4(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): void {
+  const rowA = <usize>K << 2;
+  const rowB = <usize>N << 2;
+  const a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
+  const y0 = y, y1 = y + rowB, y2 = y + 2 * rowB, y3 = y + 3 * rowB;
+  let n = 0;
+  for (; n + 8 <= N; n += 8) {
+    const o = <usize>n << 2;
+    let c00 = v128.load(y0 + o, 0), c01 = v128.load(y0 + o, 16);
+    let c10 = v128.load(y1 + o, 0), c11 = v128.load(y1 + o, 16);
+    let c20 = v128.load(y2 + o, 0), c21 = v128.load(y2 + o, 16);
+    let c30 = v128.load(y3 + o, 0), c31 = v128.load(y3 + o, 16);
+    let bp = B + <usize>k0 * rowB + o;
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const b0 = v128.load(bp, 0);
+      const b1 = v128.load(bp, 16);
+      const ko = <usize>k << 2;
+      const s0 = f32x4.splat(load<f32>(a0 + ko));
+      const s1 = f32x4.splat(load<f32>(a1 + ko));
+      const s2 = f32x4.splat(load<f32>(a2 + ko));
+      const s3 = f32x4.splat(load<f32>(a3 + ko));
+      c00 = f32x4.add(c00, f32x4.mul(s0, b0)); c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+      c10 = f32x4.add(c10, f32x4.mul(s1, b0)); c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+      c20 = f32x4.add(c20, f32x4.mul(s2, b0)); c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+      c30 = f32x4.add(c30, f32x4.mul(s3, b0)); c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+    }
+    v128.store(y0 + o, c00, 0); v128.store(y0 + o, c01, 16);
+    v128.store(y1 + o, c10, 0); v128.store(y1 + o, c11, 16);
+    v128.store(y2 + o, c20, 0); v128.store(y2 + o, c21, 16);
+    v128.store(y3 + o, c30, 0); v128.store(y3 + o, c31, 16);
+  }
+  for (; n + 4 <= N; n += 4) {
+    const o = <usize>n << 2;
+    let c0 = v128.load(y0 + o), c1 = v128.load(y1 + o), c2 = v128.load(y2 + o), c3 = v128.load(y3 + o);
+    let bp = B + <usize>k0 * rowB + o;
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const b0 = v128.load(bp);
+      const ko = <usize>k << 2;
+      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(a0 + ko)), b0));
+      c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(a1 + ko)), b0));
+      c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(a2 + ko)), b0));
+      c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(a3 + ko)), b0));
+    }
+    v128.store(y0 + o, c0); v128.store(y1 + o, c1); v128.store(y2 + o, c2); v128.store(y3 + o, c3);
+  }
+  for (; n < N; n++) {
+    const o = <usize>n << 2;
+    let c0 = load<f32>(y0 + o), c1 = load<f32>(y1 + o), c2 = load<f32>(y2 + o), c3 = load<f32>(y3 + o);
+    let bp = B + <usize>k0 * rowB + o;
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const b = load<f32>(bp);
+      const ko = <usize>k << 2;
+      c0 += load<f32>(a0 + ko) * b;
+      c1 += load<f32>(a1 + ko) * b;
+      c2 += load<f32>(a2 + ko) * b;
+      c3 += load<f32>(a3 + ko) * b;
+    }
+    store<f32>(y0 + o, c0); store<f32>(y1 + o, c1); store<f32>(y2 + o, c2); store<f32>(y3 + o, c3);
+  }
+}
+
+/** Y[M,N] += A[M,K] . B[K,N]. */
+export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  if (M == 1) {
+    nnRow(0, K, K, N, A, B, Y);
+    return;
+  }
+  // rows of B per block: about 16 KB of them, so the block stays in L1 while all rows of A use it
+  let kb = 4096 / (N > 0 ? N : 1);
+  if (kb < 16) kb = 16;
+  for (let k0 = 0; k0 < K; k0 += kb) {
+    const k1 = min32(K, k0 + kb);
+    let m = 0;
+    for (; m + 4 <= M; m += 4) nnRows4(k0, k1, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
+    for (; m < M; m++) nnRow(k0, k1, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
+  }
+}
+
+/** sum of a[0..K) * b[0..K) with four SIMD accumulators */
+@inline function dot(K: i32, a: usize, b: usize): f32 {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const o = <usize>k << 2;
+    c0 = f32x4.add(c0, f32x4.mul(v128.load(a + o, 0), v128.load(b + o, 0)));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load(a + o, 32), v128.load(b + o, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load(a + o, 48), v128.load(b + o, 48)));
+  }
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k << 2;
+    c0 = f32x4.add(c0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  const c = f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3));
+  let s = (f32x4.extract_lane(c, 0) + f32x4.extract_lane(c, 1)) + (f32x4.extract_lane(c, 2) + f32x4.extract_lane(c, 3));
+  for (; k < K; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+  return s;
+}
+
+/**
+ * Y[M,N] += A[M,K] . B[N,K]^T; with a mask (a tensor shaped like Y, or 0): Y = mask > 0 ? Y + A.B^T : 0, and
+ * the dot products of masked elements are skipped (a row of B nobody needs is never read).
+ */
+export function gemmNT(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mask: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  for (let n = 0; n < N; n++) {
+    const b = B + <usize>n * rowA;
+    const no = <usize>n << 2;
+    for (let m = 0; m < M; m++) {
+      const yp = Y + <usize>m * rowY + no;
+      if (mask != 0 && !(load<f32>(mask + <usize>m * rowY + no) > 0)) {
+        store<f32>(yp, 0);
+        continue;
+      }
+      store<f32>(yp, load<f32>(yp) + dot(K, A + <usize>m * rowA, b));
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Ascent's WebAssembly kernel (AssemblyScript, built by `npm run build:kernel` into ../build/kernel.wasm).
+ * The host (functions/kernel/executor.ts) lays out the memory: the plan, the weights, the tensors, the job.
+ * Nothing is allocated here: every function works on the memory it is pointed at.
+ */
+import { J_X } from '../abi';
+import { gemmNN } from './gemm';
+import { run as runPlan } from './interpreter';
+import { ascend as ascendSteps, evaluate as evaluatePlan } from './ascent';
+
+/** first byte the host may use */
+export function heapBase(): usize {
+  return (__heap_base + 63) & ~63;
+}
+
+/** one run of the gradient program over one batch of the plan */
+export function run(plan: usize, words: i32): void {
+  runPlan(plan, words);
+}
+
+/** the gradient program over all samples of the job (J_X) */
+export function evaluate(job: usize): void {
+  evaluatePlan(job, <usize>load<i32>(job + (<usize>J_X << 2)));
+}
+
+/** steps from..to of the job's ascent */
+export function ascend(job: usize, from: i32, to: i32): void {
+  ascendSteps(job, from, to);
+}
+
+/** `reps` products Y[M,N] = A[M,K] . B[K,N]: the benchmark's measure of this machine's arithmetic rate */
+export function gemm(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, reps: i32): void {
+  for (let r = 0; r < reps; r++) {
+    memory.fill(Y, 0, <usize>(M * N) << 2);
+    gemmNN(M, K, N, A, B, Y);
+  }
+}
