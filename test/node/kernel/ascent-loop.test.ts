@@ -35,7 +35,7 @@ async function programs(id: string) {
 const layout = { height: 28, width: 28, channels: 1, channelsLast: false };
 const column = Uint8Array.from({ length: 784 }, (_, i) => (i % 28 >= 6 && i % 28 < 20 ? 1 : 0));
 
-function spec(over: Partial<AscentSpec> & { regularization?: Partial<Regularization> }): AscentSpec {
+function spec(over: Omit<Partial<AscentSpec>, 'regularization'> & { regularization?: Partial<Regularization> }): AscentSpec {
   const batch = 3;
   const random = rng(1);
   const weights = new Float32Array(10);
