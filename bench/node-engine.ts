@@ -1,6 +1,7 @@
 /**
- * Ascent's engine in Node: `createRunner` + `ascend` (the loop the API runs), with onnxruntime-web on one
- * thread, timed by this process's CPU clock around `ascend(...)` with a warm runner.
+ * The onnxruntime engine in Node: `createRunner` + `ascend` (the loop the API runs for programs the kernel does
+ * not cover, and ran for every program before it), with onnxruntime-web on one thread, timed by this process's
+ * CPU clock around `ascend(...)` with a warm runner.
  *
  * The same run is split to show where the time goes:
  *   in run     CPU inside the 257 `runner.run` calls of a request (256 steps + the final evaluation):
@@ -13,6 +14,7 @@
 import { ascend, type AscentSpec } from '../functions/engine/ascent.js';
 import { createRunner, type GradientRunner } from '../functions/engine/runner.js';
 import { NO_REGULARIZATION } from '../functions/engine/regularizers.js';
+import { rng } from '../functions/engine/prng.js';
 import { compileGradient, encodeProgram, programMeta } from '../functions/compiler/index.js';
 import { loadOrt } from '../functions/hosts/node/ort.js';
 import { identityModel } from './gradient-vs-forward.js';
@@ -44,13 +46,26 @@ export interface NodeEngineRow {
   probability: number;
 }
 
-/** Objective weights: one-hot class 7 (batch 1) or the 10x10 identity (batch 10: every class at once). */
+/** Objective weights: class 7 for every sample (batch 10 is ten restarts of one class, as restarts=10). */
 export function objectiveWeights(batch: number, classes = 10): Float32Array {
   const w = new Float32Array(batch * classes);
-  if (batch === 1) w[CLASS] = 1;
-  else for (let s = 0; s < batch; s++) w[s * classes + (s % classes)] = 1;
+  for (let s = 0; s < batch; s++) w[s * classes + CLASS] = 1;
   return w;
 }
+
+/**
+ * The API's default start images (init=normal, seed 0): mid-gray plus seeded noise of standard deviation 1/6,
+ * clipped to [0, 1]; sample s of a batch is the s-th image of the sequence, as restarts=N draws them. Every
+ * runtime of the benchmark starts from these.
+ */
+export function defaultStarts(batch: number, size = 784): Float32Array {
+  const random = rng(0);
+  return Float32Array.from({ length: batch * size }, () => Math.min(1, Math.max(0, 0.5 + random.normal() / 6)));
+}
+
+/** The warm-up every runtime gets: requests until the CPU per request settles (stats.ts warmUntilSettled). */
+export const WARMUP = { window: 3, minRuns: 6, maxRuns: 40, maxMs: 30_000 };
+export const WARMUP_QUICK = { window: 2, minRuns: 4, maxRuns: 12, maxMs: 10_000 };
 
 export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick: boolean }): Promise<NodeEngineRow> {
   const ort = await loadOrt();
@@ -66,15 +81,14 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
     lr: LR,
     steps: STEPS,
     regularization: NO_REGULARIZATION,
-    starts: new Float32Array(batch * size),
+    starts: defaultStarts(batch, size),
     batch,
     weights: objectiveWeights(batch, runner.classes),
-    traceClass: batch === 1 ? [CLASS] : Array.from({ length: batch }, (_, s) => s % runner.classes),
+    traceClass: Array(batch).fill(CLASS),
     seed: 0,
   };
   try {
-    const warm = await warmUntilSettled(async () => (await timed(() => ascend(runner, spec))).cpuMs,
-      opts.quick ? { window: 3, maxRuns: 15, maxMs: 8_000 } : { window: 4, minRuns: 8, maxRuns: 60, maxMs: 20_000 });
+    const warm = await warmUntilSettled(async () => (await timed(() => ascend(runner, spec))).cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
     // about 10 s of measured requests (3 s with --quick), 5 to 15 of them (3 to 8)
     const cost = median(warm.slice(-3));
     const reps = opts.quick ? Math.max(3, Math.min(8, Math.round(3000 / cost))) : Math.max(5, Math.min(15, Math.round(10_000 / cost)));

@@ -11,6 +11,7 @@ import { runChild } from './child.js';
 import { builtinModel, testImage, ROOT, type BuiltinId } from './models.js';
 import type { TfjsArgs, TfjsResult } from './tfjs-loop.js';
 import type { Timing } from './stats.js';
+import { defaultStarts, WARMUP, WARMUP_QUICK } from './node-engine.js';
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -76,6 +77,8 @@ export async function torchPeer(opts: { models: BuiltinId[]; batches: number[]; 
     steps: opts.steps,
     lr: opts.lr,
     cls: opts.cls,
+    starts: Array.from(defaultStarts(Math.max(...opts.batches))),
+    warmup: opts.quick ? WARMUP_QUICK : WARMUP,
   };
   // one thread for the BLAS libraries too
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };

@@ -6,7 +6,8 @@
  *   npm run bench -- --quick                   # fewer repetitions
  *   npm run bench -- --only maximize           # parts: gradient, maximize, cost, bundle (comma-separated), and
  *                                              # profile (opt-in: onnxruntime's profiler per node)
- *   npm run bench -- --only maximize --peers node,workerd   # maximize peers: workerd, node, tfjs, torch, floor
+ *   npm run bench -- --only maximize --peers kernel,workerd  # maximize peers: workerd, kernel (Node), node
+ *                                              # (the onnxruntime engine in Node), tfjs, torch, floor
  *   npm run bench -- --no-cold                 # no wrangler restarts for first-request measurements
  *   npm run bench -- --out FILE                # where to write the report
  *
@@ -23,15 +24,16 @@ import { machine } from './machine.js';
 import { ortProfile } from './ort-profile.js';
 import { BUILTIN_IDS, ROOT, type BuiltinId } from './models.js';
 import { CLASS, LR, STEPS, nodeEngine } from './node-engine.js';
+import { kernelEngine } from './kernel-engine.js';
 import { referenceLogits, tfjsPeer, torchPeer, type Reference } from './peers.js';
 import {
-  bundleSection, costSection, errorsSection, floorSection, gradientSection, header, maximizeSection, profileSection,
+  bundleSection, costSection, errorsSection, floorSection, gradientSection, header, kernelSection, maximizeSection, profileSection,
   targetsSection, timeSection, workerdSection, type Results,
 } from './report.js';
 import { workerdBench, type WorkerdConfig } from './workerd.js';
 
 const PARTS = ['gradient', 'maximize', 'cost', 'bundle', 'profile'] as const;
-const PEERS = ['workerd', 'node', 'tfjs', 'torch', 'floor'] as const;
+const PEERS = ['workerd', 'kernel', 'node', 'tfjs', 'torch', 'floor'] as const;
 type Part = (typeof PARTS)[number];
 type Peer = (typeof PEERS)[number];
 /** parts run when --only is not given (profile is opt-in) */
@@ -125,11 +127,21 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
   const models: BuiltinId[] = [...BUILTIN_IDS];
   const batches = [1, 10] as const;
   if (parts.has('maximize')) {
+    if (peers.has('kernel')) {
+      r.kernel = [];
+      for (const model of models) {
+        for (const batch of batches) {
+          log(`Ascent (kernel) in Node: ${model} batch ${batch}`);
+          const row = await part(r, `kernel ${model} b${batch}`, () => kernelEngine(model, batch, { quick }));
+          if (row) r.kernel.push(row);
+        }
+      }
+    }
     if (peers.has('node')) {
       r.node = [];
       for (const model of models) {
         for (const batch of batches) {
-          log(`Ascent in Node: ${model} batch ${batch}`);
+          log(`onnxruntime engine in Node: ${model} batch ${batch}`);
           const row = await part(r, `node ${model} b${batch}`, () => nodeEngine(model, batch, { quick }));
           if (row) r.node.push(row);
         }
@@ -166,6 +178,7 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
     emit(targetsSection(r));
     emit(timeSection(r));
     if (r.workerd) emit(workerdSection(r.workerd));
+    emit(kernelSection(r));
     if (r.floor) emit(floorSection(r.floor));
     emit(peerNotes(r));
   }
@@ -191,9 +204,11 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
 
 /** How each peer was run and checked. */
 function peerNotes(r: Results): string {
-  if (!r.node?.length && !r.tfjs.wasm && !r.tfjs.cpu && !r.torch) return '';
+  if (!r.kernel?.length && !r.node?.length && !r.tfjs.wasm && !r.tfjs.cpu && !r.torch) return '';
   const lines = ['### How the peers were run', ''];
-  if (r.node?.length) lines.push(`- Ascent, Node: \`createRunner\` + \`ascend\` with a warm runner, process.cpuUsage around \`ascend\` (all threads), onnxruntime-web ${r.machine.versions['onnxruntime-web']} with numThreads 1.`);
+  if (r.kernel?.length) lines.push('- Ascent, Node: the kernel (`KernelProgram.ascend` on the built-in model\'s precompiled program: one WebAssembly call per request), process.cpuUsage around it.');
+  if (r.node?.length) lines.push(`- onnxruntime engine, Node: \`createRunner\` + \`ascend\` with a warm runner (what runs programs the kernel does not cover), process.cpuUsage around \`ascend\` (all threads), onnxruntime-web ${r.machine.versions['onnxruntime-web']} with numThreads 1.`);
+  lines.push('- Every runtime starts from the API\'s default start images (init=normal, seed 0), batch 10 is ten restarts of class 7, and every runtime is warmed up by the same rule (requests until the CPU per request settles within 10%).');
   const tf = r.tfjs.wasm ?? r.tfjs.cpu;
   if (tf) {
     const err = tf.rows.map((x) => x.logitError).filter((v) => typeof v === 'number' && Number.isFinite(v));

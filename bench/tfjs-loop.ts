@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { ROOT, type BuiltinId } from './models.js';
-import { objectiveWeights, CLASS, LR, STEPS } from './node-engine.js';
-import { cpuNowMs, timed, type Timing } from './stats.js';
+import { defaultStarts, objectiveWeights, CLASS, LR, STEPS, WARMUP, WARMUP_QUICK } from './node-engine.js';
+import { cpuNowMs, timed, warmUntilSettled, type Timing } from './stats.js';
 
 export interface TfjsArgs {
   backend: 'wasm' | 'cpu';
@@ -68,12 +68,12 @@ async function loadLogitsModel(id: BuiltinId): Promise<tf.LayersModel> {
   return tf.loadLayersModel(handler);
 }
 
-/** One request: `steps` Adam steps of gradient ascent on the input from zeros; returns the final probabilities. */
+/** One request: `steps` Adam steps of gradient ascent on the input from the API's default start; returns the final probabilities. */
 async function maximize(model: tf.LayersModel, batch: number, steps: number): Promise<Float32Array> {
   const w = tf.tensor2d(objectiveWeights(batch), [batch, 10]);
   const objective = (x: tf.Tensor) => tf.sum(tf.mul(model.apply(x) as tf.Tensor, w));
   const gradient = tf.grad(objective);
-  const x = tf.variable(tf.zeros([batch, 28, 28]));
+  const x = tf.variable(tf.tensor3d(defaultStarts(batch), [batch, 28, 28]));
   const adam = tf.train.adam(LR);
   for (let t = 0; t < steps; t++) {
     tf.tidy(() => {
@@ -117,11 +117,11 @@ async function main(): Promise<void> {
         rows.push({ ...base, requests: [], probability: NaN, skipped: `~${(estimateMs / 1000).toFixed(0)} s per request (over ${args.limitS} s)` });
         continue;
       }
-      // as many requests as fit in ~20 s (8 s with --quick), at least 2 in full runs unless one takes over 20 s;
-      // after one warm-up request
+      // the warm-up every runtime gets (requests until the CPU per request settles), then as many requests as
+      // fit in ~20 s (8 s with --quick), at least 2 in full runs unless one takes over 20 s
       const budget = args.quick ? 8000 : 20000;
       const reps = Math.max(args.quick || estimateMs > budget ? 1 : 2, Math.min(args.quick ? 3 : 10, Math.floor(budget / estimateMs)));
-      if (estimateMs < 20000) await maximize(model, batch, STEPS);
+      await warmUntilSettled(async () => (await timed(() => maximize(model, batch, STEPS))).cpuMs, args.quick ? WARMUP_QUICK : WARMUP);
       const requests: Timing[] = [];
       let probs: ArrayLike<number> = [];
       for (let i = 0; i < reps; i++) {
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
           probs = await maximize(model, batch, STEPS);
         }));
       }
-      const probability = batch === 1 ? probs[CLASS]! : Array.from({ length: batch }, (_, s) => probs[s * 10 + (s % 10)]!).reduce((a, b) => a + b, 0) / batch;
+      const probability = Array.from({ length: batch }, (_, s) => probs[s * 10 + CLASS]!).reduce((a, b) => a + b, 0) / batch;
       rows.push({ ...base, requests, probability });
     }
     model.dispose();

@@ -4,7 +4,7 @@ in torch and their weights loaded from Ascent's ONNX files (onnx.numpy_helper): 
 ONNX and [out, in] in nn.Linear; Conv weights are OIHW in both. Before timing, the torch logits of a test image
 must equal onnxruntime's (given by the caller) to 1e-4.
 
-The loop: x = zeros, requires_grad; torch.optim.Adam([x], lr); per step: zero_grad, objective = sum(w * logits),
+The loop: x = the API's default start images, requires_grad; torch.optim.Adam([x], lr); per step: zero_grad, objective = sum(w * logits),
 (-objective).backward(), step, clamp_(0, 1). The network's own parameters are frozen (requires_grad False), so
 backward computes the input gradient only, as Ascent's gradient program does. One thread.
 
@@ -81,18 +81,19 @@ NETWORKS = {"fashion-mlp": Mlp, "fashion-cnn": Cnn}
 
 
 def objective_weights(batch, cls):
+    # class cls for every sample: batch 10 is ten restarts of one class, as the API's restarts=10
     w = torch.zeros(batch, 10)
-    if batch == 1:
-        w[0, cls] = 1
-    else:
-        for s in range(batch):
-            w[s, s % 10] = 1
+    w[:, cls] = 1
     return w
+
+
+STARTS = None
 
 
 def maximize(net, batch, steps, lr, cls):
     w = objective_weights(batch, cls)
-    x = torch.zeros(batch, 28, 28, requires_grad=True)
+    # the API's default start images (given by the benchmark), the first `batch` of them
+    x = STARTS[:batch].clone().requires_grad_(True)
     opt = torch.optim.Adam([x], lr=lr)
     for _ in range(steps):
         opt.zero_grad()
@@ -103,11 +104,31 @@ def maximize(net, batch, steps, lr, cls):
             x.clamp_(0, 1)
     with torch.no_grad():
         p = torch.softmax(net(x), dim=1)
-    return float(sum(p[s, cls if batch == 1 else s % 10] for s in range(batch)) / batch)
+    return float(sum(p[s, cls] for s in range(batch)) / batch)
+
+
+def warm_until_settled(run, window, min_runs, max_runs, max_s):
+    """The warm-up every runtime gets (bench/stats.ts warmUntilSettled): requests until the median CPU of the
+    last `window` is within 10% of the `window` before."""
+    costs = []
+    end = time.perf_counter() + max_s
+    while len(costs) < max_runs and time.perf_counter() < end:
+        c0 = time.process_time()
+        run()
+        costs.append(time.process_time() - c0)
+        if len(costs) >= max(2 * window, min_runs):
+            last = sorted(costs[-window:])[window // 2]
+            before = sorted(costs[-2 * window:-window])[window // 2]
+            if abs(last - before) <= 0.1 * before:
+                break
+    return costs
 
 
 def main():
+    global STARTS
     req = json.load(sys.stdin)
+    STARTS = torch.tensor(req["starts"], dtype=torch.float32).reshape(-1, 28, 28)
+    warmup = req["warmup"]
     rows = []
     for m in req["models"]:
         net = NETWORKS[m["id"]](initializers(m["onnx"]))
@@ -128,7 +149,8 @@ def main():
             maximize(net, batch, 16, req["lr"], req["cls"])
             estimate = (time.process_time() - t0) / 16 * req["steps"]
             reps = max(1 if req["quick"] else 3, min(10, int((8 if req["quick"] else 20) / max(estimate, 1e-3))))
-            maximize(net, batch, req["steps"], req["lr"], req["cls"])
+            warm_until_settled(lambda: maximize(net, batch, req["steps"], req["lr"], req["cls"]),
+                               warmup["window"], warmup["minRuns"], warmup["maxRuns"], warmup["maxMs"] / 1000)
             requests = []
             probability = float("nan")
             for _ in range(reps):

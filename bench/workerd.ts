@@ -5,11 +5,11 @@
  * requests (each URL distinct so none is answered from the cache, checked with X-Ascent-Cache: miss) and cache
  * hits (the same URL again, X-Ascent-Cache: hit).
  *
- * The API has no one-request-all-classes mode, so batch 10 is measured as restarts=10 (ten starts of class 7
- * optimized together: the same computational batch as ten classes at once).
+ * Batch 10 is restarts=10: ten starts of class 7 optimized together, as in every other runtime of the benchmark.
  */
 import { statCpuMs, schedCpuMs } from './proc.js';
 import { median, warmUntilSettled } from './stats.js';
+import { WARMUP, WARMUP_QUICK } from './node-engine.js';
 import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
 import type { BuiltinId } from './models.js';
 
@@ -104,8 +104,7 @@ async function idleRate(dev: WranglerDev): Promise<number> {
 async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdRow> {
   const reps = opts.quick ? 4 : 10;
   opts.log(`workerd: ${c.model} batch ${c.batch}, warm`);
-  const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs,
-    opts.quick ? { window: 3, maxRuns: 12, maxMs: 20_000 } : { window: 5, minRuns: 10, maxRuns: 40, maxMs: 40_000 });
+  const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
   const warm: WorkerdSample[] = [];
   const t0 = statCpuMs(dev.worker.pid);
   let lastUrl = '';

@@ -8,7 +8,7 @@
  *   -> prune to the outputs -> encode at opset 17
  */
 import { GraphBuilder } from '../onnx/builder.js';
-import { A, decodeModel, encodeModel, type OnnxModel, type OnnxNode, type ValueInfo } from '../onnx/model.js';
+import { A, decodeModel, encodeModel, type OnnxGraph, type OnnxModel, type OnnxNode, type ValueInfo } from '../onnx/model.js';
 import { ModelError } from './errors.js';
 import { differentiate } from './differentiate.js';
 import { forwardFlops } from './cost.js';
@@ -243,11 +243,13 @@ function reachingNodes(nodes: OnnxNode[], outputs: readonly string[]): OnnxNode[
  */
 export function encodeProgram(p: GradientProgram, outputs?: readonly string[]): Uint8Array {
   if (!outputs) return encodeModel(p.model);
+  return encodeModel({ ...p.model, graph: programGraph(p, outputs) });
+}
+
+/** The program's graph with only `outputs` and what they depend on (what encodeProgram writes), in memory. */
+export function programGraph(p: GradientProgram, outputs: readonly string[]): OnnxGraph {
   const g = p.model.graph;
   const unknown = outputs.filter((o) => !g.outputs.some((v) => v.name === o));
   if (unknown.length) throw new Error(`the program has no output ${unknown.join(', ')}`);
-  return encodeModel({
-    ...p.model,
-    graph: { ...g, ...prune(g.nodes, g.initializers, outputs), outputs: g.outputs.filter((v) => outputs.includes(v.name)) },
-  });
+  return { ...g, ...prune(g.nodes, g.initializers, outputs), outputs: g.outputs.filter((v) => outputs.includes(v.name)) };
 }

@@ -156,14 +156,64 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
   return s;
 }
 
+/** the four dot products of a[0..K) with b0..b3, as one vector */
+@inline function dot4(K: i32, a: usize, b0: usize, b1: usize, b2: usize, b3: usize): v128 {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k << 2;
+    const v = v128.load(a + o);
+    c0 = f32x4.add(c0, f32x4.mul(v, v128.load(b0 + o)));
+    c1 = f32x4.add(c1, f32x4.mul(v, v128.load(b1 + o)));
+    c2 = f32x4.add(c2, f32x4.mul(v, v128.load(b2 + o)));
+    c3 = f32x4.add(c3, f32x4.mul(v, v128.load(b3 + o)));
+  }
+  // transpose-and-add: lane j = the sum of c_j's lanes
+  const u01 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7));
+  let s = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+  for (; k < K; k++) {
+    const o = <usize>k << 2;
+    const v = load<f32>(a + o);
+    s = f32x4.add(s, f32x4(v * load<f32>(b0 + o), v * load<f32>(b1 + o), v * load<f32>(b2 + o), v * load<f32>(b3 + o)));
+  }
+  return s;
+}
+
 /**
  * Y[M,N] += A[M,K] . B[N,K]^T; with a mask (a tensor shaped like Y, or 0): Y = mask > 0 ? Y + A.B^T : 0, and
- * the dot products of masked elements are skipped (a row of B nobody needs is never read).
+ * the dot products of masked elements are skipped (a row of B nobody needs is never read). Four rows of B at a
+ * time share each load of A.
  */
 export function gemmNT(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mask: usize): void {
   const rowA = <usize>K << 2;
   const rowY = <usize>N << 2;
-  for (let n = 0; n < N; n++) {
+  let n = 0;
+  for (; n + 4 <= N; n += 4) {
+    const b0 = B + <usize>n * rowA;
+    const no = <usize>n << 2;
+    for (let m = 0; m < M; m++) {
+      const yp = Y + <usize>m * rowY + no;
+      const a = A + <usize>m * rowA;
+      if (mask != 0) {
+        const on = f32x4.gt(v128.load(mask + <usize>m * rowY + no), f32x4.splat(0));
+        if (!v128.any_true(on)) {
+          v128.store(yp, f32x4.splat(0));
+          continue;
+        }
+        if (!i32x4.all_true(on)) {
+          for (let j = 0; j < 4; j++) {
+            const q = yp + (<usize>j << 2);
+            if (load<f32>(mask + <usize>m * rowY + no + (<usize>j << 2)) > 0) store<f32>(q, load<f32>(q) + dot(K, a, b0 + <usize>j * rowA));
+            else store<f32>(q, 0);
+          }
+          continue;
+        }
+      }
+      v128.store(yp, f32x4.add(v128.load(yp), dot4(K, a, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA)));
+    }
+  }
+  for (; n < N; n++) {
     const b = B + <usize>n * rowA;
     const no = <usize>n << 2;
     for (let m = 0; m < M; m++) {

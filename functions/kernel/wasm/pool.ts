@@ -6,6 +6,59 @@
  *   avgPool:  Y = sum over the window / count (count_include_pad: the window's size within the padded input)
  */
 
+/**
+ * The common 2x2 window with stride 2 and no padding, four outputs at a time without branches: the rows' even
+ * and odd columns compared lane by lane (strictly greater replaces, so the first maximum wins, as above).
+ */
+function pool2x2(W: i32, OH: i32, OW: i32, x: usize, y: usize, idx: usize, keep: bool): void {
+  for (let oy = 0; oy < OH; oy++) {
+    const r0 = x + (<usize>(2 * oy * W) << 2);
+    const r1 = r0 + (<usize>W << 2);
+    const base = 2 * oy * W;
+    let at0 = i32x4(base, base + 2, base + 4, base + 6);
+    let ox = 0;
+    for (; ox + 4 <= OW; ox += 4, at0 = i32x4.add(at0, i32x4.splat(8))) {
+      const c = <usize>(2 * ox) << 2;
+      const a = v128.load(r0 + c, 0);
+      const b = v128.load(r0 + c, 16);
+      const d = v128.load(r1 + c, 0);
+      const e = v128.load(r1 + c, 16);
+      let best = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+      let at = at0;
+      let v = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      let gt = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, gt);
+      at = v128.bitselect(i32x4.add(at0, i32x4.splat(1)), at, gt);
+      const below = i32x4.add(at0, i32x4.splat(W));
+      v = v128.shuffle<f32>(d, e, 0, 2, 4, 6);
+      gt = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, gt);
+      at = v128.bitselect(below, at, gt);
+      v = v128.shuffle<f32>(d, e, 1, 3, 5, 7);
+      gt = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, gt);
+      at = v128.bitselect(i32x4.add(below, i32x4.splat(1)), at, gt);
+      const o = <usize>(oy * OW + ox) << 2;
+      v128.store(y + o, best);
+      if (keep) v128.store(idx + o, at);
+    }
+    for (; ox < OW; ox++) {
+      const c = <usize>(2 * ox) << 2;
+      let best = load<f32>(r0 + c);
+      let at = base + 2 * ox;
+      let v = load<f32>(r0 + c, 4);
+      if (v > best) { best = v; at = base + 2 * ox + 1; }
+      v = load<f32>(r1 + c);
+      if (v > best) { best = v; at = base + W + 2 * ox; }
+      v = load<f32>(r1 + c, 4);
+      if (v > best) { best = v; at = base + W + 2 * ox + 1; }
+      const o = <usize>(oy * OW + ox) << 2;
+      store<f32>(y + o, best);
+      if (keep) store<i32>(idx + o, at);
+    }
+  }
+}
+
 export function maxPool(N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, KH: i32, KW: i32, SY: i32, SX: i32, PT: i32, PL: i32, DY: i32, DX: i32, X: usize, Y: usize, IDX: usize): void {
   const planes = N * C;
   for (let p = 0; p < planes; p++) {
@@ -13,25 +66,7 @@ export function maxPool(N: i32, C: i32, H: i32, W: i32, OH: i32, OW: i32, KH: i3
     const y = Y + (<usize>(p * OH * OW) << 2);
     const idx = IDX + (<usize>(p * OH * OW) << 2);
     if (KH == 2 && KW == 2 && SY == 2 && SX == 2 && PT == 0 && PL == 0 && DY == 1 && DX == 1 && 2 * OH <= H && 2 * OW <= W) {
-      // the common 2x2/2 window without padding
-      for (let oy = 0; oy < OH; oy++) {
-        const r0 = x + (<usize>(2 * oy * W) << 2);
-        const r1 = r0 + (<usize>W << 2);
-        for (let ox = 0; ox < OW; ox++) {
-          const c = <usize>(2 * ox) << 2;
-          let best = load<f32>(r0 + c);
-          let at = 2 * oy * W + 2 * ox;
-          let v = load<f32>(r0 + c, 4);
-          if (v > best) { best = v; at = 2 * oy * W + 2 * ox + 1; }
-          v = load<f32>(r1 + c);
-          if (v > best) { best = v; at = (2 * oy + 1) * W + 2 * ox; }
-          v = load<f32>(r1 + c, 4);
-          if (v > best) { best = v; at = (2 * oy + 1) * W + 2 * ox + 1; }
-          const o = <usize>(oy * OW + ox) << 2;
-          store<f32>(y + o, best);
-          if (IDX != 0) store<i32>(idx + o, at);
-        }
-      }
+      pool2x2(W, OH, OW, x, y, idx, IDX != 0);
       continue;
     }
     for (let oy = 0; oy < OH; oy++) {
