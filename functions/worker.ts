@@ -1,6 +1,6 @@
 /**
- * The Cloudflare Worker entry: the API app wired to the bundled models, workerd's onnxruntime and the Workers
- * Cache API. Static files (the Astro site) are served by the assets binding before this code runs.
+ * The Cloudflare Worker entry: the API app wired to the bundled models and their precompiled programs, Ascent's
+ * WebAssembly kernel, workerd's onnxruntime (loaded only when a request needs it) and the Workers Cache API. Static files (the Astro site) are served by the assets binding before this code runs.
  */
 import { createApp } from './api/app.js';
 import { memoryCache, tieredCache } from './api/cache.js';
@@ -8,6 +8,7 @@ import { workersCache } from './hosts/workerd/cache.js';
 import { builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
+import { builtinProgram, instantiateKernel } from './hosts/workerd/kernel.js';
 import { r2Store } from './hosts/workerd/r2.js';
 import { UploadStore } from './registry/uploads.js';
 
@@ -30,6 +31,8 @@ export default {
       app = createApp({
         registry: builtinRegistry,
         loadOrt,
+        instantiateKernel,
+        builtinProgram,
         samples: bundledSamples,
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
         cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),

@@ -8,7 +8,9 @@
  *   labels match the number of classes          400 invalid-parameter
  *   one trial run of the compiled program        422 unsupported-model
  */
-import { CompileError, ModelError, compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
+import { CompileError, ModelError, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
+import { kernelPlan } from '../kernel/executor.js';
+import { Unsupported } from '../kernel/plan.js';
 import { concreteInput, pickInput } from '../compiler/compile.js';
 import { withNormalization } from '../compiler/preprocess.js';
 import { createRunner, runnerOutputs } from '../engine/runner.js';
@@ -122,6 +124,15 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): 
     throw unsupported(`onnxruntime could not run the compiled model: ${(e as Error).message ?? e}.`);
   }
 
+  // the engine: the kernel when it covers every op of the program, onnxruntime otherwise
+  let engine: 'kernel' | 'onnxruntime' = 'kernel';
+  try {
+    kernelPlan(programGraph(program, runnerOutputs(meta)), meta);
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    engine = 'onnxruntime';
+  }
+
   return {
     info: {
       title: d.title ?? `Uploaded model (${model.producerName || 'ONNX'})`,
@@ -132,6 +143,7 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): 
       sha256: await sha256Hex(bytes),
       parameters,
       source: 'upload',
+      engine,
       recognized: {
         layout: recognized.value.name,
         batch: recognized.value.batch ?? 'dynamic',

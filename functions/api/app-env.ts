@@ -1,5 +1,7 @@
 /** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
 import type { Ort } from '../engine/ort-types.js';
+import type { InstantiateKernel } from '../kernel/executor.js';
+import type { PackedProgram } from '../kernel/pack.js';
 import type { BlobStore } from '../registry/store.js';
 import type { Samples } from '../registry/samples.js';
 import type { ModelRegistry } from '../registry/types.js';
@@ -9,7 +11,12 @@ import type { ProgramCache } from './programs.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
+  /** onnxruntime (instantiated on first use: only programs the kernel does not cover, and uploads' trial runs) */
   loadOrt: () => Promise<Ort>;
+  /** Ascent's WebAssembly kernel (absent: every program runs on onnxruntime) */
+  instantiateKernel?: InstantiateKernel;
+  /** the built-in models' precompiled class programs */
+  builtinProgram?: (id: string) => PackedProgram | undefined;
   /** the shipped test images (sample=) */
   samples: () => Samples | undefined;
   cache: ResultCache;

@@ -23,7 +23,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const context: AppContext = {
     ...deps,
     registry: withUploads(deps.registry, deps.uploads),
-    programs: new ProgramCache(deps.loadOrt, deps.programStore),
+    programs: new ProgramCache({
+      loadOrt: deps.loadOrt,
+      ...(deps.instantiateKernel ? { instantiateKernel: deps.instantiateKernel } : {}),
+      ...(deps.builtinProgram ? { builtinProgram: deps.builtinProgram } : {}),
+    }, deps.programStore),
     maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP,
   };
   const api = new Hono<AppEnv>();

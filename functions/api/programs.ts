@@ -1,11 +1,19 @@
 /**
- * Compiled gradient programs. Compiling a model and creating its onnxruntime session costs milliseconds, so a
- * runner is kept per isolate (keyed by model, model hash and target; the least recently used are released beyond
- * a small count, isolates have 128 MB), and compiled programs are kept in the blob store (R2) so a cold isolate
- * does not compile again.
+ * Compiled gradient programs and the engine that runs each: Ascent's WebAssembly kernel when it covers every op
+ * of the program (functions/kernel/), onnxruntime otherwise. The decision is per program and visible in
+ * /api/v1/models ("engine"). onnxruntime is instantiated only when a request needs it.
+ *
+ * Programs are kept per isolate (keyed by model, model hash and target; the least recently used are released
+ * beyond a small count, isolates have 128 MB); compiled programs are kept in the blob store (R2) so a cold
+ * isolate does not compile again, and the built-in models' class programs come precompiled with the host.
  */
-import { compileGradient, encodeProgram, programMeta, type ProgramMeta } from '../compiler/index.js';
+import { TARGET_OPSET, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
+import { ascend, type AscentResult, type AscentSpec } from '../engine/ascent.js';
 import { createRunner, runnerOutputs, type GradientRunner } from '../engine/runner.js';
+import { KernelProgram, type InstantiateKernel } from '../kernel/executor.js';
+import { Unsupported } from '../kernel/plan.js';
+import type { PackedProgram } from '../kernel/pack.js';
+import { decodeModel, encodeModel, type OnnxGraph } from '../onnx/model.js';
 import { utf8, type BlobStore } from '../registry/store.js';
 import { sha256Hex } from './hash.js';
 import type { ModelRecord } from '../registry/types.js';
@@ -15,13 +23,71 @@ const MAX_PROGRAMS = 12;
 /** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
 const PROGRAM_FORMAT = 2;
 
+export type EngineName = 'kernel' | 'onnxruntime';
+
+/** A program ready to run: one evaluation (the runner contract) or a whole ascent, on its engine. */
+export interface Program extends GradientRunner {
+  engine: EngineName;
+  /** why the kernel does not run this program (engine onnxruntime) */
+  fallback?: string;
+  /** the whole ascent, with the program to itself */
+  ascend(spec: AscentSpec): Promise<AscentResult>;
+}
+
+export interface Engines {
+  loadOrt: () => Promise<Ort>;
+  /** absent: every program runs on onnxruntime */
+  instantiateKernel?: InstantiateKernel;
+  /** the built-in models' precompiled class programs */
+  builtinProgram?: (id: string) => PackedProgram | undefined;
+}
+
+function kernelProgram(k: KernelProgram): Program {
+  return {
+    engine: 'kernel',
+    meta: k.meta,
+    sampleSize: k.sampleSize,
+    classes: k.classes,
+    fixedBatch: typeof k.meta.input.shape[0] === 'number' ? k.meta.input.shape[0] : null,
+    run: async (x, n, w) => k.evaluate(x, n, w),
+    exclusive: (work) => k.exclusive(work),
+    ascend: (spec) => k.exclusive(() => k.ascend(spec)),
+    release: async () => {},
+  };
+}
+
+/** onnxruntime's runner, created on first use */
+function ortProgram(loadOrt: () => Promise<Ort>, bytes: Uint8Array, meta: ProgramMeta, fallback: string): Program {
+  let runner: Promise<GradientRunner> | undefined;
+  const get = () => (runner ??= loadOrt().then((ort) => createRunner(ort, bytes, meta)));
+  const dims = meta.input.shape;
+  const program: Program = {
+    engine: 'onnxruntime',
+    fallback,
+    meta,
+    sampleSize: (dims.slice(1) as number[]).reduce((a, b) => a * b, 1),
+    classes: meta.classes,
+    fixedBatch: typeof dims[0] === 'number' ? dims[0] : null,
+    run: async (x, n, w) => (await get()).run(x, n, w),
+    exclusive: async (work) => (await get()).exclusive(work),
+    ascend: async (spec) => {
+      const r = await get();
+      return r.exclusive(() => ascend(r, spec));
+    },
+    release: async () => {
+      if (runner) await (await runner).release();
+    },
+  };
+  return program;
+}
+
 export class ProgramCache {
-  private readonly entries = new Map<string, Promise<GradientRunner>>();
+  private readonly entries = new Map<string, Promise<Program>>();
 
-  constructor(private readonly loadOrt: () => Promise<Ort>, private readonly store?: BlobStore) {}
+  constructor(private readonly engines: Engines, private readonly store?: BlobStore) {}
 
-  /** The runner for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name). */
-  runner(record: ModelRecord, target: string): Promise<GradientRunner> {
+  /** The program for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name). */
+  runner(record: ModelRecord, target: string): Promise<Program> {
     const key = `${record.info.id}:${record.info.sha256}:${target}`;
     let entry = this.entries.get(key);
     if (entry) {
@@ -53,18 +119,43 @@ export class ProgramCache {
     await this.store.put(`${base}.json`, utf8.encode(JSON.stringify(meta)));
   }
 
-  private async build(record: ModelRecord, target: string): Promise<GradientRunner> {
-    const ort = await this.loadOrt();
-    const base = await this.key(record, target);
+  /** The program's graph and metadata: precompiled (built-ins), stored (R2) or compiled now (and stored). */
+  private async load(record: ModelRecord, target: string): Promise<{ graph: OnnxGraph; meta: ProgramMeta; bytes?: Uint8Array }> {
+    if (record.info.source === 'builtin' && target === 'logit') {
+      const packed = this.engines.builtinProgram?.(record.info.id);
+      if (packed) return packed;
+    }
+    const base = this.store ? await this.key(record, target) : '';
     if (this.store) {
       const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
-      if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta);
+      if (bytes && meta) return { graph: decodeModel(bytes).graph, meta: JSON.parse(utf8.decode(meta)) as ProgramMeta, bytes };
     }
     const program = compileGradient(record.bytes, { target, input: record.info.input.name, output: record.info.output.name });
     const meta = programMeta(program);
+    const graph = programGraph(program, runnerOutputs(meta));
+    if (!this.store) return { graph, meta };
     const bytes = encodeProgram(program, runnerOutputs(meta));
-    const runner = await createRunner(ort, bytes, meta);
     await this.save(record, target, bytes, meta);
-    return runner;
+    return { graph, meta, bytes };
+  }
+
+  /**
+   * The program on the model's engine (record.info.engine, decided when the model was built or uploaded): the
+   * kernel, unless this target's program has an op it does not cover; onnxruntime otherwise.
+   */
+  private async build(record: ModelRecord, target: string): Promise<Program> {
+    const { graph, meta, bytes } = await this.load(record, target);
+    const ort = (why: string) => ortProgram(this.engines.loadOrt, bytes ?? encodeModel({
+      irVersion: 8, opsets: new Map([['', TARGET_OPSET]]), producerName: 'ascent-gradient-compiler', producerVersion: '1', metadata: {}, graph,
+    }), meta, why);
+    const instantiate = this.engines.instantiateKernel;
+    if (!instantiate) return ort('this host has no kernel');
+    if (record.info.engine !== 'kernel') return ort('the model runs on onnxruntime');
+    try {
+      return kernelProgram(await KernelProgram.create(instantiate, graph, meta));
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      return ort(e.message);
+    }
   }
 }

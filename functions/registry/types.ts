@@ -37,6 +37,11 @@ export interface ModelInfo {
   architecture?: string;
   training?: Record<string, unknown>;
   source: 'builtin' | 'upload';
+  /**
+   * what runs the model's gradient programs: Ascent's WebAssembly kernel when it covers every op of the class
+   * program, onnxruntime otherwise (decided when the model is built or uploaded; absent: onnxruntime)
+   */
+  engine?: 'kernel' | 'onnxruntime';
   /** uploads: what Ascent recognized in the file */
   recognized?: {
     /** HW, CHW, HWC or flat (see registry/layout.ts) */

@@ -7,6 +7,17 @@ import type { OutputSpec } from './output.js';
 
 /** Bumped whenever the engine's results change for the same parameters (it is part of every cache key). */
 export const ENGINE_VERSION = 1;
+/** The same for Ascent's WebAssembly kernel. */
+export const KERNEL_VERSION = 1;
+
+/**
+ * The key's engine entry. The kernel and onnxruntime compute the same gradients to float32 rounding (1e-7
+ * relative), not bit for bit (sums in another order), and an ascent amplifies such differences, so their
+ * results are different results: the engine is part of the key (onnxruntime keeps its former value).
+ */
+export function engineEntry(engine: 'kernel' | 'onnxruntime' | undefined): [string, string | number] {
+  return ['engine', engine === 'kernel' ? `kernel-${KERNEL_VERSION}` : ENGINE_VERSION];
+}
 
 export type Entries = [string, string | number][];
 

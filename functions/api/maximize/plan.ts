@@ -12,7 +12,7 @@ import type { ProgramMeta } from '../../compiler/index.js';
 import type { Samples } from '../../registry/samples.js';
 import type { ModelInfo } from '../../registry/types.js';
 import type { MaximizeQuery } from '../params/maximize.js';
-import { ENGINE_VERSION, canonicalEntries, type Entries } from './canonical.js';
+import { canonicalEntries, engineEntry, type Entries } from './canonical.js';
 import { planConstraints } from './constraints.js';
 import { defaultLr, irrelevant, presetSettings, type Given } from './defaults.js';
 import { objectiveEntries, objectiveSpec, planObjective, type Objective } from './objective.js';
@@ -50,7 +50,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const computation: Entries = [
     ['model', info.id],
     ['sha256', info.sha256.slice(0, 16)],
-    ['engine', ENGINE_VERSION],
+    engineEntry(info.engine),
     ...objectiveEntries(objective),
     ['optimizer', q.optimizer],
     ['lr', lr],

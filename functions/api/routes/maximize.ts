@@ -4,19 +4,20 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { ascend, type AscentSpec } from '../../engine/ascent.js';
+import type { AscentSpec } from '../../engine/ascent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
 import { checkBudget, gradientGflop } from '../budget.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { requireModel } from '../http.js';
-import { canonicalQuery } from '../maximize/canonical.js';
+import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
 import { resultResponse } from '../maximize/render.js';
 import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
+import type { EngineName } from '../programs.js';
 
 /** Compile problems caused by the request (an unknown layer name) are the client's; others are the model's. */
 function programProblem(e: unknown, target: string): never {
@@ -47,22 +48,36 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
 }
 
 /**
- * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
- * shows the image).
+ * The request's keys for the engine that runs it: the model's engine (part of the key from the start, so a cache
+ * hit needs no program), unless this target's program has an op the kernel does not cover and runs on
+ * onnxruntime, whose results are other results.
  */
-async function computeAndCache(c: Context<AppEnv>, p: Prepared, twin: boolean, onStep?: AscentSpec['onStep']): Promise<Response> {
+async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
+  if (engine === (p.record.info.engine ?? 'onnxruntime')) return p;
+  const swap = (entries: Entries): Entries => entries.map((e) => (e[0] === 'engine' ? engineEntry(engine) : e));
+  const plan = { ...p.plan, canonical: swap(p.plan.canonical), twin: { ...p.plan.twin, canonical: swap(p.plan.twin.canonical) } };
+  const canonical = canonicalQuery(plan.canonical);
+  return { ...p, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
+}
+
+/**
+ * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
+ * shows the image). Returns the response and the keys it was cached under.
+ */
+async function computeAndCache(c: Context<AppEnv>, planned: Prepared, twin: boolean, onStep?: AscentSpec['onStep']): Promise<{ main: Response; p: Prepared }> {
+  const runner = await c.var.app.programs.runner(planned.record, planned.plan.objective.target).catch((e) => programProblem(e, planned.plan.objective.target));
+  const p = await onEngine(planned, runner.engine);
   const { plan, record } = p;
-  const runner = await c.var.app.programs.runner(record, plan.objective.target).catch((e) => programProblem(e, plan.objective.target));
   const spec = ascentSpec(plan, runner.meta);
   const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch);
   checkBudget(gflop, c.var.app.maxGflop);
-  const result = await runner.exclusive(() => ascend(runner, { ...spec, ...(onStep ? { onStep } : {}) }));
+  const result = await runner.ascend({ ...spec, ...(onStep ? { onStep } : {}) });
   const work = { gflop: Number(gflop.toFixed(4)) };
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];
   if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, work)));
   await Promise.all(writes);
-  return main;
+  return { main, p };
 }
 
 export const maximizeRoute = new Hono<AppEnv>()
@@ -76,9 +91,9 @@ export const maximizeRoute = new Hono<AppEnv>()
       hit.headers.set('X-Ascent-Cache', 'hit');
       return hit;
     }
-    const response = await computeAndCache(c, p, false);
-    response.headers.set('X-Ascent-Cache', 'miss');
-    return response;
+    const { main } = await computeAndCache(c, p, false);
+    main.headers.set('X-Ascent-Cache', 'miss');
+    return main;
   })
   // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `result` (the JSON
   // result, with `url`, the canonical URL of the image) or `error` (problem details). A cached result is sent at
@@ -100,7 +115,7 @@ export const maximizeRoute = new Hono<AppEnv>()
         }
         // Progress is queued, not awaited: the computation holds its program and must not wait on a slow reader.
         // A zero timeout after each event lets the runtime send it now rather than with the result.
-        await computeAndCache(c, p, true, async (t, trace) => {
+        const computed = await computeAndCache(c, p, true, async (t, trace) => {
           if (t % every !== 0 && t !== steps) return;
           void stream.writeSSE({
             event: 'progress',
@@ -113,7 +128,7 @@ export const maximizeRoute = new Hono<AppEnv>()
           });
           await new Promise((resolve) => setTimeout(resolve, 0));
         });
-        const stored = await c.var.app.cache.match(jsonQuery);
+        const stored = await c.var.app.cache.match(computed.p.plan.output.format === 'json' ? computed.p.canonical : computed.p.twin);
         await stream.writeSSE({ event: 'result', data: stored ? await stored.text() : '{}' });
       } catch (e) {
         const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');

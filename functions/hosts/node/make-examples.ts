@@ -8,6 +8,8 @@ import { createApp } from '../../api/app.js';
 import { memoryCache } from '../../api/cache.js';
 import { fileRegistry, fileSamples } from './registry.js';
 import { loadOrt } from './ort.js';
+import { instantiateKernel } from './kernel.js';
+import { builtinProgram } from './programs.js';
 
 export const EXAMPLES: [file: string, url: string][] = [
   ['sneaker-mlp.png', '/api/v1/maximize?model=fashion-mlp&class=Sneaker'],
@@ -18,7 +20,7 @@ export const EXAMPLES: [file: string, url: string][] = [
 ];
 
 const out = fileURLToPath(new URL('../../../site/public/examples/', import.meta.url));
-const app = createApp({ registry: fileRegistry(), loadOrt, samples: fileSamples, cache: memoryCache() });
+const app = createApp({ registry: fileRegistry(), loadOrt, instantiateKernel, builtinProgram, samples: fileSamples, cache: memoryCache() });
 for (const [file, url] of EXAMPLES) {
   const r = await app.request(`http://localhost${url}`);
   if (r.status !== 200) throw new Error(`${url} -> ${r.status} ${await r.text()}`);

@@ -6,16 +6,19 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readSamples, type Samples } from '../../registry/samples.js';
 import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
-import type { ModelRegistry } from '../../registry/types.js';
+import type { ModelInfo, ModelRegistry } from '../../registry/types.js';
+import { hasBuiltinProgram } from './programs.js';
 
 const root = new URL('../../../models/', import.meta.url);
 
 export function fileRegistry(): ModelRegistry {
   const entries = manifestEntries(JSON.parse(readFileSync(fileURLToPath(new URL('manifest.json', root)), 'utf8')));
   const bytes = new Map<string, Uint8Array>();
+  // the kernel runs the models whose precompiled program is built (npm run build:programs)
+  const infoOf = (e: (typeof entries)[number]): ModelInfo => ({ ...manifestInfo(e), engine: hasBuiltinProgram(e.id) ? 'kernel' : 'onnxruntime' });
   return {
     async list() {
-      return entries.map(manifestInfo);
+      return entries.map(infoOf);
     },
     async get(id) {
       const e = entries.find((m) => m.id === id);
@@ -25,7 +28,7 @@ export function fileRegistry(): ModelRegistry {
         b = new Uint8Array(readFileSync(fileURLToPath(new URL(e.file, root))));
         bytes.set(e.file, b);
       }
-      return { info: manifestInfo(e), bytes: b };
+      return { info: infoOf(e), bytes: b };
     },
   };
 }

@@ -17,6 +17,8 @@ export async function instantiateKernel(): Promise<KernelExports> {
 
 const PACKED: Record<string, ArrayBuffer> = { 'fashion-mlp': mlpProgram, 'fashion-cnn': cnnProgram };
 
+export const hasBuiltinProgram = (id: string) => id in PACKED;
+
 /** The precompiled program of a built-in model for a class target (logit), if there is one. */
 export function builtinProgram(id: string): PackedProgram | undefined {
   const bytes = PACKED[id];
