@@ -4,9 +4,16 @@
  * 3x the forward (the backward alone at most about 2x); much more points at a costly VJP rule.
  *
  * Also measured: one run of a one-node Identity model of the same input size, the fixed cost of a
- * `session.run` call (tensor wrapping, copies in and out of the wasm heap) that no graph can go below.
+ * `session.run` call (tensor wrapping, copies in and out of the wasm heap) that no graph can go below; and one
+ * evaluation of the same program by Ascent's kernel (`KernelProgram.evaluate`, a call into WebAssembly that
+ * copies the input in and the outputs out), or why the kernel does not run it: a model onnxruntime runs faster
+ * than the kernel would be one to leave on onnxruntime.
  */
-import { compileGradient, encodeProgram } from '../functions/compiler/index.js';
+import { compileGradient, encodeProgram, programGraph, programMeta } from '../functions/compiler/index.js';
+import { runnerOutputs } from '../functions/engine/runner.js';
+import { KernelProgram } from '../functions/kernel/executor.js';
+import { Unsupported } from '../functions/kernel/plan.js';
+import { instantiateKernel } from '../functions/hosts/node/kernel.js';
 import { loadOrt } from '../functions/hosts/node/ort.js';
 import { decodeModel, encodeModel, type OnnxModel } from '../functions/onnx/model.js';
 import type { Ort, OrtSession, OrtTensor } from '../functions/engine/ort-types.js';
@@ -26,6 +33,9 @@ export interface GradientForwardRow {
   gradientNodes: number;
   /** compiler's estimate of forward MFLOP per sample */
   mflop: number;
+  /** median CPU per evaluation of the program by the kernel, microseconds (NaN: not covered, see kernelSkipped) */
+  kernelUs: number;
+  kernelSkipped?: string;
 }
 
 export interface GradientForwardResult {
@@ -104,15 +114,27 @@ async function benchModel(ort: Ort, m: BenchModel, samples: number, warmupMs = 3
   w[0] = 1;
   const weights = new ort.Tensor('float32', w, [1, program.units]);
   const forwardNodes = decodeModel(m.bytes).graph.nodes.length;
+  const meta = programMeta(program);
+  let kernel: KernelProgram | undefined;
+  let kernelSkipped: string | undefined;
+  try {
+    kernel = await KernelProgram.create(instantiateKernel, programGraph(program, runnerOutputs(meta)), meta);
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    kernelSkipped = e.message;
+  }
   const rows: GradientForwardRow[] = [];
   try {
     for (const batch of batches) {
       const x = new ort.Tensor('float32', randomInput(batch * size, m.min, m.max), [batch, ...sampleDims]);
       const run = (s: OrtSession, feeds: Record<string, OrtTensor>) => () => s.run(feeds);
-      const [forwardUs, gradientUs, identityUs] = await compareRuns([
+      const xs = x.data as Float32Array;
+      const k = kernel;
+      const [forwardUs, gradientUs, identityUs, kernelUs] = await compareRuns([
         run(original, { [program.input.name]: x }),
         run(gradient, { [program.input.name]: x, [program.weights]: weights }),
         run(identity, { x }),
+        ...(k ? [async () => k.evaluate(xs, batch, w)] : []),
       ], samples, warmupMs);
       rows.push({
         model: m.id,
@@ -124,6 +146,8 @@ async function benchModel(ort: Ort, m: BenchModel, samples: number, warmupMs = 3
         forwardNodes,
         gradientNodes: program.model.graph.nodes.length,
         mflop: program.forwardFlops / 1e6,
+        kernelUs: kernelUs ?? NaN,
+        ...(kernelSkipped ? { kernelSkipped } : {}),
       });
     }
   } finally {

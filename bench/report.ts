@@ -122,14 +122,15 @@ export function gradientSection(g: GradientForwardResult): string {
   const rows: Cell[][] = g.rows.map((x) => [
     x.model, x.source, x.batch, us(x.forwardUs), us(x.gradientUs), ratio(x.gradientUs, x.forwardUs),
     ratio(x.gradientUs - x.identityUs, x.forwardUs - x.identityUs), us(x.identityUs), `${x.forwardNodes} → ${x.gradientNodes}`, fixed(x.mflop),
+    Number.isFinite(x.kernelUs) ? us(x.kernelUs) : `– (${x.kernelSkipped ?? 'not run'})`, ratio(x.gradientUs, x.kernelUs),
   ]);
   const failed = g.failed.map((f) => `- ${f.model}: not measured (${f.reason})`);
   return [
     '## 1. Gradient program vs forward (Node, onnxruntime-web, 1 thread)',
     '',
-    'Median CPU time of one `session.run`: the original model vs its compiled gradient program (`compileGradient` + `encodeProgram`; inputs: the image and `objective_weights` [1, units]). Autodiff theory: forward + backward about 3x the forward or less. "net" subtracts the cost of an empty call (Identity of the same input) from both sides.',
+    'Median CPU time of one `session.run`: the original model vs its compiled gradient program (`compileGradient` + `encodeProgram`; inputs: the image and `objective_weights` [1, units]). Autodiff theory: forward + backward about 3x the forward or less. "net" subtracts the cost of an empty call (Identity of the same input) from both sides. "kernel": one evaluation of the same program by Ascent\'s WebAssembly kernel (a call that copies the input in and the outputs out); onnxruntime ÷ kernel > 1: the kernel is faster, and a model onnxruntime ran faster would be one to leave on onnxruntime.',
     '',
-    table(['model', 'source', 'batch', 'forward', 'gradient', 'gradient ÷ forward', 'net ÷ net', 'Identity run', 'nodes', 'MFLOP/sample'], rows),
+    table(['model', 'source', 'batch', 'forward', 'gradient', 'gradient ÷ forward', 'net ÷ net', 'Identity run', 'nodes', 'MFLOP/sample', 'kernel', 'onnxruntime ÷ kernel'], rows),
     ...(failed.length ? ['', ...failed] : []),
   ].join('\n');
 }
