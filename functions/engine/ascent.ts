@@ -40,6 +40,17 @@ export interface AscentSpec {
   seed: number;
   /** called after every step with the step number and the trace so far (progress reporting); awaited */
   onStep?: (t: number, trace: AscentResult['trace']) => void | Promise<void>;
+  /**
+   * Steps (0 = the start, `steps` = the end, ascending) whose images are kept in `snapshots`, quantized to 8 bits
+   * as the final image is (an animation's frames). An executor that runs many steps per call stops at these.
+   */
+  snapshots?: readonly number[];
+}
+
+/** The images after `step` steps: batch x sampleSize 8-bit levels, quantized like the final image. */
+export interface Snapshot {
+  step: number;
+  levels: Uint8Array;
 }
 
 export interface AscentResult {
@@ -58,6 +69,17 @@ export interface AscentResult {
   classes: number;
   /** per sample, per step: objective (penalized) and traced probability, before that step's update */
   trace: { objective: number[][]; probability: number[][] };
+  /** the images at the steps asked for in `snapshots` (absent when none were asked for) */
+  snapshots?: Snapshot[];
+}
+
+/** Levels of every sample of x as the final quantization would give them, without changing x. */
+function levelsOf(spec: AscentSpec, x: Float32Array, x0: Float32Array): Uint8Array {
+  const size = sizeOf(spec.layout);
+  const copy = Float32Array.from(x);
+  const levels = new Uint8Array(spec.batch * size);
+  for (let s = 0; s < spec.batch; s++) levels.set(quantize(spec.grid, spec.constraints, copy, x0, s * size, size), s * size);
+  return levels;
 }
 
 /**
@@ -104,6 +126,9 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
     objective: Array.from({ length: batch }, () => [] as number[]),
     probability: Array.from({ length: batch }, () => [] as number[]),
   };
+  const wanted = new Set(spec.snapshots ?? []);
+  const snapshots: Snapshot[] = [];
+  if (wanted.has(0)) snapshots.push({ step: 0, levels: levelsOf(spec, x, x0) });
 
   for (let t = 1; t <= spec.steps; t++) {
     let input = x;
@@ -123,11 +148,13 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       g = unrolled;
     }
     advance(spec, runner.classes, x, x0, g, out, opt, t, trace);
+    if (t < spec.steps && wanted.has(t)) snapshots.push({ step: t, levels: levelsOf(spec, x, x0) });
     await spec.onStep?.(t, trace);
   }
 
   const levels = new Uint8Array(batch * size);
   for (let s = 0; s < batch; s++) levels.set(quantize(spec.grid, spec.constraints, x, x0, s * size, size), s * size);
+  if (spec.steps > 0 && wanted.has(spec.steps)) snapshots.push({ step: spec.steps, levels });
   const final = await runner.run(x, batch, spec.weights);
   const classes = runner.classes;
   const probabilities = new Float64Array(batch * classes);
@@ -138,5 +165,8 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
     score[s] = final.objective[s]!;
     objective[s] = final.objective[s]! - penalty(r, layout, x, x0, s * size);
   }
-  return { images: x, levels, starts: x0, objective, score, logits: final.logits.slice(), probabilities, classes, trace };
+  return {
+    images: x, levels, starts: x0, objective, score, logits: final.logits.slice(), probabilities, classes, trace,
+    ...(spec.snapshots ? { snapshots } : {}),
+  };
 }
