@@ -5,6 +5,7 @@ import type { Samples } from '../registry/samples.js';
 import type { ModelRegistry } from '../registry/types.js';
 import type { UploadStore } from '../registry/uploads.js';
 import type { ResultCache } from './cache.js';
+import type { ExemplarLogits } from './exemplar-logits.js';
 import type { ProgramCache } from './programs.js';
 
 export interface AppDeps {
@@ -25,6 +26,8 @@ export interface AppDeps {
 
 export interface AppContext extends AppDeps {
   programs: ProgramCache;
+  /** the logits of the shipped test images per model (exemplars) */
+  exemplars: ExemplarLogits;
   maxGflop: number;
 }
 

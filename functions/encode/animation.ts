@@ -60,12 +60,13 @@ const BLACK: Rgb = [0, 0, 0];
 const luminance = (c: Rgb) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 const same = (a: Rgb, b: Rgb) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 
-function nearest(palette: Rgb[], c: Rgb, skip = -1): number {
+/** Index of the palette colour nearest to c (squared RGB distance). */
+function nearest(palette: Rgb[], c: Rgb): number {
   let best = 0;
   let bestD = Infinity;
   palette.forEach((p, i) => {
     const d = (p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2 + (p[2] - c[2]) ** 2;
-    if (i !== skip && d < bestD) [best, bestD] = [i, d];
+    if (d < bestD) [best, bestD] = [i, d];
   });
   return best;
 }

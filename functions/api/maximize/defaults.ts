@@ -74,6 +74,11 @@ export const defaultColormap = (view: string | undefined): 'diverging' | 'gray' 
 /** The PNG enlargement when left out: about 224 pixels across. */
 export const defaultScale = (height: number, width: number): number => Math.max(1, Math.round(224 / Math.max(height, width)));
 
+/** An animation's frames when left out: 32, or one per step when there are fewer steps. */
+export const DEFAULT_FRAMES = 32;
+export const MAX_FRAMES = 128;
+export const defaultFrames = (steps: number): number => Math.min(DEFAULT_FRAMES, steps + 1);
+
 /** Whether the result depends on the seed: a random start, or jitter. */
 export const usesSeed = (g: Given): boolean => {
   const init = startOf(g);

@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { OPTIMIZERS } from '../../engine/optimizers.js';
 import { COLORMAPS } from '../../encode/colormap.js';
+import { FRAME_SPACINGS } from '../../encode/frames.js';
 import { LOGIT_TARGETS } from '../../compiler/target.js';
-import { DEFAULT_SETTINGS, INITS, NATURAL_PRESET, PRESETS } from '../maximize/defaults.js';
+import { DEFAULT_FRAMES, DEFAULT_SETTINGS, INITS, MAX_FRAMES, NATURAL_PRESET, PRESETS } from '../maximize/defaults.js';
 import { q } from './query.js';
 
 export const maximizeQuery = z.object({
@@ -45,7 +46,10 @@ export const maximizeQuery = z.object({
   preset: z.enum(PRESETS).default('none').describe('natural: a set of regularizers that gives natural-looking class images (explicit parameters override it).'),
   restarts: q.int(1, 64).default(1).describe('Number of starts optimized together in one batch.'),
   pick: z.enum(['best', 'all']).default('best').describe('best: the restart with the highest objective; all: every restart, as a grid (png) or a list (json).'),
-  format: z.enum(['png', 'json']).default('png').describe('png image or json (probabilities, image values, trace).'),
+  format: z.enum(['png', 'json', 'gif']).default('png').describe('png image, json (probabilities, image values, trace) or gif: the ascent as a looping animation, from the start to the result (the last frame is the PNG).'),
+  frames: q.int(2, MAX_FRAMES).optional().describe(`format=gif: how many images of the ascent the animation shows (default ${DEFAULT_FRAMES}, at most steps + 1).`),
+  frame_spacing: z.enum(FRAME_SPACINGS).optional().describe('format=gif: which steps become frames: log (default; evenly spaced in log(step + 1), so the fast early change is visible) or linear.'),
+  caption: z.enum(['1', '0']).optional().describe('format=gif: 1 (default) draws a progress bar, the target probability and the step on every frame but the last; 0 leaves the frames bare.'),
   scale: q.int(1, 32).optional().describe('Nearest-neighbour enlargement of the PNG (default: about 224 pixels wide).'),
   colormap: z.enum(COLORMAPS).optional().describe('Colour map of single-channel PNGs (default: gray for view=image, diverging for view=delta).'),
   view: z.enum(['image', 'delta']).default('image').describe('image: the result; delta: result minus start image, scaled by its largest change (diverging colours, the middle colour is zero).'),

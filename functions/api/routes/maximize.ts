@@ -8,7 +8,8 @@ import { ascend, type AscentSpec } from '../../engine/ascent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
-import { checkBudget, gradientGflop } from '../budget.js';
+import { checkBudget, frameGflop, gradientGflop } from '../budget.js';
+import { frameSteps } from '../../encode/frames.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { requireModel } from '../http.js';
 import { canonicalQuery } from '../maximize/canonical.js';
@@ -46,6 +47,17 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
 
+/** Pixels of the image a result is encoded as (a grid of all restarts with pick=all): one frame of its GIF. */
+function imagePixels(plan: MaximizePlan): number {
+  const { layout, batch } = plan.spec;
+  const { pick, scale } = plan.output;
+  const n = pick === 'all' ? batch : 1;
+  const columns = Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / columns);
+  const gap = Math.max(2, scale);
+  return (columns * layout.width * scale + (columns - 1) * gap) * (rows * layout.height * scale + (rows - 1) * gap);
+}
+
 /**
  * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
  * shows the image).
@@ -54,9 +66,12 @@ async function computeAndCache(c: Context<AppEnv>, p: Prepared, twin: boolean, o
   const { plan, record } = p;
   const runner = await c.var.app.programs.runner(record, plan.objective.target).catch((e) => programProblem(e, plan.objective.target));
   const spec = ascentSpec(plan, runner.meta);
-  const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch);
-  checkBudget(gflop, c.var.app.maxGflop);
-  const result = await runner.exclusive(() => ascend(runner, { ...spec, ...(onStep ? { onStep } : {}) }));
+  const animation = plan.output.animation;
+  const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch)
+    + (animation ? frameGflop(animation.frames, imagePixels(plan)) : 0);
+  checkBudget(gflop, c.var.app.maxGflop, animation ? 'Lower steps, restarts, frames or scale (frames count as computation).' : undefined);
+  const snapshots = animation ? { snapshots: frameSteps(spec.steps, animation.frames, animation.spacing) } : {};
+  const result = await runner.exclusive(() => ascend(runner, { ...spec, ...snapshots, ...(onStep ? { onStep } : {}) }));
   const work = { gflop: Number(gflop.toFixed(4)) };
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];
