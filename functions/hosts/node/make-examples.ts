@@ -11,6 +11,9 @@ import { loadOrt } from './ort.js';
 
 export const EXAMPLES: [file: string, url: string][] = [
   ['sneaker-mlp.png', '/api/v1/maximize?model=fashion-mlp&class=Sneaker'],
+  ['sneaker-mlp.gif', '/api/v1/maximize?model=fashion-mlp&class=Sneaker&format=gif'],
+  ['trouser-cnn-natural.gif', '/api/v1/maximize?model=fashion-cnn&class=Trouser&preset=natural&format=gif'],
+  ['trouser-cnn-exemplars.png', '/api/v1/exemplars?model=fashion-cnn&class=Trouser'],
   ['trouser-cnn-natural.png', '/api/v1/maximize?model=fashion-cnn&class=Trouser&preset=natural'],
   ['tshirt-sample-0.png', '/api/v1/samples/0?format=png&scale=8'],
   ['tshirt-to-bag-delta.png', '/api/v1/maximize?model=fashion-cnn&class=Bag&sample=0&eps=0.1&optimizer=sign&lr=0.01&steps=100&view=delta'],

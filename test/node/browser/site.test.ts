@@ -177,10 +177,28 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     // the images are plain <img src> tags on API URLs
     expect(await page.$$eval('img[data-labels]', (imgs) => imgs.every((i) => i.getAttribute('src')!.startsWith('/api/v1/maximize?model=')))).toBe(true);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-p-for]')].every((c) => /^p = \d/.test(c.textContent ?? '')), undefined, { timeout: 150_000 });
+    // per class, the nine test images the model scores highest, next to the two ascent images
+    const exemplars = page.locator('figure[data-variant="exemplars"] img');
+    expect(await exemplars.count()).toBe(2 * 10);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('figure[data-variant="exemplars"] img')].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 60_000 });
     expect(errors).toEqual([]);
     await shot(page, 'gallery');
+
+    // pointing at an image shows its animation; leaving it, the still image again
+    const first = page.locator('img[data-gif]').first();
+    await first.hover();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img[data-gif]')!;
+      return img.getAttribute('src')!.endsWith('&format=gif') && img.complete && img.naturalWidth === 224;
+    }, undefined, { timeout: 60_000 });
+    await page.mouse.move(0, 0);
+    expect(await first.getAttribute('src')).toBe(await first.getAttribute('data-still'));
+    // "Animate all": every ascent image becomes its animation, and every animation loads
+    await page.check('#animate-all');
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-gif]')].every((i) => i.getAttribute('src') === i.dataset.gif && i.complete && i.naturalWidth === 224), undefined, { timeout: 150_000 });
+    expect(errors).toEqual([]);
     await page.close();
-  }, 200_000);
+  }, 400_000);
 
   it('adversarial: the original, the perturbation and the result, and a changed prediction', async () => {
     const { page, errors } = await open('/adversarial/');
