@@ -5,6 +5,7 @@
  */
 import { sampleSize, type ImageLayout } from '../engine/image.js';
 import { valueOf, type Grid } from '../engine/quantize.js';
+import { classProbability, logSumExp } from '../engine/softmax.js';
 
 /** A model's forward pass: n samples in the model's layout in, n x classes logits out. */
 export interface Forward {
@@ -35,18 +36,13 @@ export async function imageLogits(forward: Forward, pixels: Uint8Array, count: n
   return out;
 }
 
-/** Score of class k for every row of `logits` (rows x classes): z_k, z_k - logsumexp(z), or softmax(z)_k. */
+/** Score of class k for every row of `logits` (rows x classes): z_k, z_k − logsumexp(z), or softmax(z)_k. */
 export function classScores(logits: Float32Array, classes: number, k: number, kind: ScoreKind): Float64Array {
   const rows = logits.length / classes;
   const scores = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    const o = r * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
-    const logprob = logits[o + k]! - max - Math.log(sum);
-    scores[r] = kind === 'logit' ? logits[o + k]! : kind === 'logprob' ? logprob : Math.exp(logprob);
+    const z = logits[r * classes + k]!;
+    scores[r] = kind === 'logit' ? z : kind === 'logprob' ? z - logSumExp(logits, r * classes, classes) : classProbability(logits, r, classes, k);
   }
   return scores;
 }
