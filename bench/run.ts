@@ -26,7 +26,7 @@ import { CLASS, LR, STEPS, nodeEngine } from './node-engine.js';
 import { referenceLogits, tfjsPeer, torchPeer, type Reference } from './peers.js';
 import {
   bundleSection, costSection, errorsSection, floorSection, gradientSection, header, maximizeSection, profileSection,
-  targetsSection, timeSection, workerdSection, type Results,
+  priorSection, targetsSection, timeSection, workerdSection, type Results,
 } from './report.js';
 import { workerdBench, type WorkerdConfig } from './workerd.js';
 
@@ -136,7 +136,11 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
       }
     }
     if (peers.has('workerd')) {
-      const configs: WorkerdConfig[] = models.flatMap((model) => batches.map((batch) => ({ model, batch })));
+      const configs: WorkerdConfig[] = [
+        ...models.flatMap((model) => batches.map((batch) => ({ model, batch }))),
+        // the default request through the Fashion-MNIST prior, against the default pixel request
+        { model: 'fashion-mlp', batch: 1, prior: 'fashion' },
+      ];
       r.workerd = await part(r, 'workerd', () => {
         ensureSite();
         return workerdBench(configs, { quick, cold, log });
@@ -166,6 +170,7 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
     emit(targetsSection(r));
     emit(timeSection(r));
     if (r.workerd) emit(workerdSection(r.workerd));
+    if (r.workerd) emit(priorSection(r.workerd));
     if (r.floor) emit(floorSection(r.floor));
     emit(peerNotes(r));
   }

@@ -5,7 +5,7 @@
 import { createApp } from './api/app.js';
 import { memoryCache, tieredCache } from './api/cache.js';
 import { workersCache } from './hosts/workerd/cache.js';
-import { builtinRegistry } from './hosts/workerd/registry.js';
+import { builtinPriors, builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
 import { r2Store } from './hosts/workerd/r2.js';
@@ -29,6 +29,7 @@ export default {
       const store = env.MODELS ? r2Store(env.MODELS) : undefined;
       app = createApp({
         registry: builtinRegistry,
+        priors: builtinPriors,
         loadOrt,
         samples: bundledSamples,
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API

@@ -1,5 +1,6 @@
 /** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
 import type { Ort } from '../engine/ort-types.js';
+import type { PriorRegistry } from '../registry/priors.js';
 import type { BlobStore } from '../registry/store.js';
 import type { Samples } from '../registry/samples.js';
 import type { ModelRegistry } from '../registry/types.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   programStore?: BlobStore;
   /** when set, uploads need this bearer token */
   uploadToken?: string;
+  /** the learned image priors (prior=); absent: none */
+  priors?: PriorRegistry;
 }
 
 export interface AppContext extends AppDeps {

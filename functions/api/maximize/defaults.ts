@@ -33,6 +33,12 @@ export const NATURAL_PRESET: PresetSettings = { l2: 0.005, l1: 0, tv: 0.05, blur
 
 export const PRESET_SETTINGS: Readonly<Record<(typeof PRESETS)[number], PresetSettings>> = { none: DEFAULT_SETTINGS, natural: NATURAL_PRESET };
 
+/**
+ * Defaults of a search through a learned image prior (prior=): Adam's step in z units, and the radius of the ball
+ * the code stays in, per sqrt(latent size) (the prior N(0, I) puts its codes at ||z|| ~ sqrt(latent)).
+ */
+export const PRIOR_SETTINGS = { lr: 0.1, zmaxPerSqrtLatent: 1 } as const;
+
 /** The settings of a preset by name (none for anything else: the validators refuse unknown names). */
 export function presetSettings(preset: string | undefined): PresetSettings {
   return preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;

@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { ascend, type AscentSpec } from '../../engine/ascent.js';
+import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
@@ -42,7 +43,7 @@ interface Prepared {
 async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   const q = parseQuery(new URL(c.req.url), maximizeQuery);
   const record = await requireModel(c, q.model);
-  const plan = planMaximize(q, record.info, c.var.app.samples());
+  const plan = planMaximize(q, record.info, c.var.app.samples(), c.var.app.priors?.list());
   const canonical = canonicalQuery(plan.canonical);
   return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
@@ -64,14 +65,28 @@ function imagePixels(plan: MaximizePlan): number {
  */
 async function computeAndCache(c: Context<AppEnv>, p: Prepared, twin: boolean, onStep?: AscentSpec['onStep']): Promise<Response> {
   const { plan, record } = p;
-  const runner = await c.var.app.programs.runner(record, plan.objective.target).catch((e) => programProblem(e, plan.objective.target));
+  const { programs } = c.var.app;
+  const { target } = plan.objective;
+  const prior = plan.prior ? c.var.app.priors?.get(plan.prior.id) : undefined;
+  const runner = await programs.runner(record, target, prior).catch((e) => programProblem(e, target));
   const spec = ascentSpec(plan, runner.meta);
   const animation = plan.output.animation;
   const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch)
     + (animation ? frameGflop(animation.frames, imagePixels(plan)) : 0);
   checkBudget(gflop, c.var.app.maxGflop, animation ? 'Lower steps, restarts, frames or scale (frames count as computation).' : undefined);
   const snapshots = animation ? { snapshots: frameSteps(spec.steps, animation.frames, animation.spacing) } : {};
-  const result = await runner.exclusive(() => ascend(runner, { ...spec, ...snapshots, ...(onStep ? { onStep } : {}) }));
+  // through a prior: G for the final images, and the classifier on pixels to score their 8-bit versions
+  let latent: LatentSearch | undefined;
+  if (plan.prior && prior) {
+    const [decoder, pixels] = await Promise.all([programs.decoder(prior), programs.runner(record, target)]);
+    latent = {
+      zmax: plan.prior.zmax,
+      norm: 'l2',
+      decode: (z, n) => decoder.decode(z, n, spec.grid),
+      pixels: { ...pixels, run: (x, n, w) => pixels.exclusive(() => pixels.run(x, n, w)) },
+    };
+  }
+  const result = await runner.exclusive(() => ascend(runner, { ...spec, ...snapshots, ...(latent ? { latent } : {}), ...(onStep ? { onStep } : {}) }));
   const work = { gflop: Number(gflop.toFixed(4)) };
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];

@@ -1,10 +1,15 @@
 /**
- * The models Ascent trains itself (models/): their manifest and ONNX files ship inside the Worker bundle.
+ * The models Ascent trains itself (models/) and its image priors (models/priors/): their manifests and ONNX files
+ * ship inside the Worker bundle.
  */
 import manifest from '../../../models/manifest.json';
 import mlpOnnx from '../../../models/fashion-mlp.onnx';
 import cnnOnnx from '../../../models/fashion-cnn.onnx';
+import priorManifest from '../../../models/priors/manifest.json';
+import fashionPrior from '../../../models/priors/fashion.onnx';
+import digitsPrior from '../../../models/priors/digits.onnx';
 import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
+import { priorRegistry } from '../../registry/priors.js';
 import type { ModelRegistry } from '../../registry/types.js';
 
 const FILES: Record<string, ArrayBuffer> = {
@@ -26,3 +31,11 @@ export const builtinRegistry: ModelRegistry = {
     return { info: manifestInfo(e), bytes: new Uint8Array(bytes) };
   },
 };
+
+const PRIOR_FILES: Record<string, ArrayBuffer> = {
+  'fashion.onnx': fashionPrior,
+  'digits.onnx': digitsPrior,
+};
+
+/** The image priors (models/priors/), bundled like the models. */
+export const builtinPriors = priorRegistry(priorManifest, (file) => (PRIOR_FILES[file] ? new Uint8Array(PRIOR_FILES[file]) : undefined));

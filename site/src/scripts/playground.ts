@@ -15,10 +15,10 @@ import { AddressState, byId, classOptions, paramControls, type Control, clearPro
 /** Parameters that have a control on the page (an element with data-param), besides mask (the rectangle). */
 export const CONTROLLED = [
   'model', 'class', 'minus', 'target', 'optimizer', 'lr', 'steps', 'init', 'sample', 'seed', 'min', 'max', 'eps', 'norm',
-  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view',
+  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view', 'prior',
 ] as const;
 /** Parameters without a control: taken from the page address and sent unchanged (shown as "also sent"). */
-export const PASS_THROUGH = ['mask', 'layer', 'unit', 'x', 'scale', 'colormap'] as const;
+export const PASS_THROUGH = ['mask', 'layer', 'unit', 'x', 'scale', 'colormap', 'zmax'] as const;
 /** Managed by the page itself (png for the image, gif for its animation, json for the fallback). */
 export const MANAGED = ['format', 'frames', 'frame_spacing', 'caption'] as const;
 

@@ -171,7 +171,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     // sixty images computed on first sight: the test waits for them below, not in goto
     const { page, errors } = await open('/gallery/', 'domcontentloaded');
     const count = await page.locator('img[data-labels]').count();
-    expect(count).toBe(2 * 2 * 10);
+    expect(count).toBe(2 * 3 * 10); // models x (raw, natural, prior) x classes
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-labels]')].every((i) => i.complete), undefined, { timeout: 150_000 });
     const broken = await page.$$eval('img[data-labels]', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).map((i) => i.getAttribute('src')));
     expect(broken).toEqual([]);
