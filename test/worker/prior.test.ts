@@ -71,6 +71,17 @@ describe('prior: the result contract', () => {
     expect(j.params.zmax).toBe(2);
   });
 
+  it('streams progress events, and maximizes a unit (layer, unit) through the prior', async () => {
+    const r = await get('/api/v1/maximize/events?model=fashion-cnn&class=Trouser&prior=fashion&steps=16');
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    const names = (await r.text()).split('\n').filter((l) => l.startsWith('event: ')).map((l) => l.slice(7));
+    expect(names.filter((n) => n === 'progress')).toHaveLength(16);
+    expect(names.at(-1)).toBe('result');
+    const j = await getJson<PriorJson>('/api/v1/maximize?model=fashion-mlp&layer=logits&unit=1&prior=fashion&steps=16&format=json');
+    expect(j.prior).toBe('fashion');
+    expect(j.z).toHaveLength(16);
+  });
+
   it('lists the priors in /api/v1/models', async () => {
     const m = await getJson<{ priors: { id: string; input: { latent: number }; output: { shape: number[] } }[] }>('/api/v1/models');
     expect(m.priors.map((p) => p.id)).toEqual(['fashion', 'digits']);

@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
   });
 
   it('gallery: every image loads and carries the probability it reached', async () => {
-    // sixty images computed on first sight: the test waits for them below, not in goto
+    // eighty images computed on first sight: the test waits for them below, not in goto
     const { page, errors } = await open('/gallery/', 'domcontentloaded');
     const count = await page.locator('img[data-labels]').count();
     expect(count).toBe(2 * 3 * 10); // models x (raw, natural, prior) x classes
