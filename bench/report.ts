@@ -61,7 +61,7 @@ interface Measured {
 }
 
 export function lookups(r: Results) {
-  const workerd = (c: Config) => r.workerd?.rows.find((w) => w.model === c.model && w.batch === c.batch);
+  const workerd = (c: Config) => r.workerd?.rows.find((w) => w.model === c.model && w.batch === c.batch && !w.prior);
   const node = (c: Config) => r.node?.find((n) => n.model === c.model && n.batch === c.batch);
   const kernel = (c: Config) => r.kernel?.find((n) => n.model === c.model && n.batch === c.batch);
   const tfjs = (backend: 'wasm' | 'cpu', c: Config) => r.tfjs[backend]?.rows.find((t) => t.model === c.model && t.batch === c.batch);
@@ -241,9 +241,30 @@ export function timeSection(r: Results): string {
   ].join('\n');
 }
 
+/** The default request through a prior against the default pixel request of the same model (the 2x budget). */
+export function priorSection(w: WorkerdResult): string {
+  const lines: string[] = [];
+  for (const x of w.rows.filter((row) => row.prior)) {
+    const pixel = w.rows.find((row) => row.model === x.model && row.batch === x.batch && !row.prior);
+    const a = sampleMedian(x.warm, 'cpuMs');
+    const b = pixel ? sampleMedian(pixel.warm, 'cpuMs') : NaN;
+    lines.push(`| ${x.model} | ${x.prior} | ${ms(a)} | ${ms(b)} | ${ratio(a, b)} | ${prob(x.probability)} |`);
+  }
+  if (!lines.length) return '';
+  return [
+    '### Through a prior (workerd)',
+    '',
+    'The default request with `prior=...` (256 Adam steps on the code z through G and the classifier, then G(z) quantized and scored), against the default pixel request of the same model (CPU per request, median, warm). Budget: at most 2x.',
+    '',
+    '| model | prior | prior request | pixel request | prior ÷ pixel | p |',
+    '|---|---|---:|---:|---:|---:|',
+    ...lines,
+  ].join('\n');
+}
+
 export function workerdSection(w: WorkerdResult): string {
   const rows: Cell[][] = w.rows.map((x) => [
-    x.model, x.batch === 10 ? '10 (restarts=10)' : x.batch, ms(sampleMedian(x.warm, 'cpuMs')), ms(x.warmTicksMs), ms(sampleMedian(x.warm, 'wallMs')),
+    x.model, x.batch === 10 ? '10 (restarts=10)' : `${x.batch}${x.prior ? ` prior=${x.prior}` : ''}`, ms(sampleMedian(x.warm, 'cpuMs')), ms(x.warmTicksMs), ms(sampleMedian(x.warm, 'wallMs')),
     ms(sampleMedian(x.warm, 'proxyMs')), x.warmups.length, ms(sampleMedian(x.oneStep, 'cpuMs')),
     us(((sampleMedian(x.warm, 'cpuMs') - sampleMedian(x.oneStep, 'cpuMs')) / (STEPS - 1)) * 1000),
     ms(sampleMedian(x.hit, 'cpuMs')), ms(sampleMedian(x.revalidated, 'cpuMs')), ms(sampleMedian(x.notFound, 'cpuMs')),

@@ -28,7 +28,7 @@ import { kernelEngine } from './kernel-engine.js';
 import { referenceLogits, tfjsPeer, torchPeer, type Reference } from './peers.js';
 import {
   bundleSection, costSection, errorsSection, floorSection, gradientSection, header, kernelSection, maximizeSection, profileSection,
-  targetsSection, timeSection, workerdSection, type Results,
+  priorSection, targetsSection, timeSection, workerdSection, type Results,
 } from './report.js';
 import { workerdBench, type WorkerdConfig } from './workerd.js';
 
@@ -148,7 +148,11 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
       }
     }
     if (peers.has('workerd')) {
-      const configs: WorkerdConfig[] = models.flatMap((model) => batches.map((batch) => ({ model, batch })));
+      const configs: WorkerdConfig[] = [
+        ...models.flatMap((model) => batches.map((batch) => ({ model, batch }))),
+        // the default request through the Fashion-MNIST prior, against the default pixel request
+        { model: 'fashion-mlp', batch: 1, prior: 'fashion' },
+      ];
       r.workerd = await part(r, 'workerd', () => {
         ensureSite();
         return workerdBench(configs, { quick, cold, log });
@@ -178,6 +182,7 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
     emit(targetsSection(r));
     emit(timeSection(r));
     if (r.workerd) emit(workerdSection(r.workerd));
+    if (r.workerd) emit(priorSection(r.workerd));
     emit(kernelSection(r));
     if (r.floor) emit(floorSection(r.floor));
     emit(peerNotes(r));

@@ -25,6 +25,8 @@ export interface WorkerdSample {
 export interface WorkerdConfig {
   model: BuiltinId;
   batch: 1 | 10;
+  /** the default request through this image prior (prior=...) */
+  prior?: string;
 }
 
 export interface WorkerdRow extends WorkerdConfig {
@@ -58,13 +60,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let sequence = 0;
 
 /**
- * A maximize URL with the default work and output (a PNG) and a unique lr (0.05000001, 0.05000002, ...), so it
- * is never cached.
+ * A maximize URL with the default work and output (a PNG) and a unique lr (0.05000001, 0.05000002, ...; through a
+ * prior 0.10000001, ..., its default being 0.1), so it is never cached.
  */
 function freshUrl(base: string, c: WorkerdConfig, extra = ''): string {
   sequence += 1;
-  const lr = `0.05${String(sequence).padStart(6, '0')}`;
-  return `${base}/api/v1/maximize?model=${c.model}&class=7&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${extra}`;
+  const lr = `${c.prior ? '0.1' : '0.05'}${String(sequence).padStart(6, '0')}`;
+  return `${base}/api/v1/maximize?model=${c.model}&class=7&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${c.prior ? `&prior=${c.prior}` : ''}${extra}`;
 }
 
 /** wrangler reloaded the Worker (a source file changed) during a measurement: the isolate is new. */
@@ -103,7 +105,7 @@ async function idleRate(dev: WranglerDev): Promise<number> {
 /** Warm-up until settled, then `reps` distinct requests (cache misses), then cache hits of the last URL. */
 async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdRow> {
   const reps = opts.quick ? 4 : 10;
-  opts.log(`workerd: ${c.model} batch ${c.batch}, warm`);
+  opts.log(`workerd: ${c.model} batch ${c.batch}${c.prior ? ` prior=${c.prior}` : ''}, warm`);
   const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
   const warm: WorkerdSample[] = [];
   const t0 = statCpuMs(dev.worker.pid);
@@ -143,7 +145,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
   let idleMsPerS = NaN;
   let firstEver: WorkerdResult['firstEver'];
   const colds = new Map<BuiltinId, WorkerdSample>();
-  const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1).map((c) => c.model))] : [];
+  const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1 && !c.prior).map((c) => c.model))] : [];
   const state = stateFolder();
   try {
     // 1. empty local state: the very first request compiles the model and stores the program (R2); then warm

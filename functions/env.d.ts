@@ -11,3 +11,4 @@ declare module '*.wasm' {
   const module: WebAssembly.Module;
   export default module;
 }
+declare module 'gifenc';

@@ -5,7 +5,7 @@
 import { createApp } from './api/app.js';
 import { memoryCache, tieredCache } from './api/cache.js';
 import { workersCache } from './hosts/workerd/cache.js';
-import { builtinRegistry } from './hosts/workerd/registry.js';
+import { builtinPriors, builtinRegistry } from './hosts/workerd/registry.js';
 import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
 import { builtinProgram, instantiateKernel } from './hosts/workerd/kernel.js';
@@ -30,6 +30,7 @@ export default {
       const store = env.MODELS ? r2Store(env.MODELS) : undefined;
       app = createApp({
         registry: builtinRegistry,
+        priors: builtinPriors,
         loadOrt,
         instantiateKernel,
         builtinProgram,

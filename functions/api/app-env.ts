@@ -2,11 +2,13 @@
 import type { Ort } from '../engine/ort-types.js';
 import type { InstantiateKernel } from '../kernel/executor.js';
 import type { PackedProgram } from '../kernel/pack.js';
+import type { PriorRegistry } from '../registry/priors.js';
 import type { BlobStore } from '../registry/store.js';
 import type { Samples } from '../registry/samples.js';
 import type { ModelRegistry } from '../registry/types.js';
 import type { UploadStore } from '../registry/uploads.js';
 import type { ResultCache } from './cache.js';
+import type { ExemplarLogits } from './exemplar-logits.js';
 import type { ProgramCache } from './programs.js';
 
 export interface AppDeps {
@@ -28,10 +30,14 @@ export interface AppDeps {
   programStore?: BlobStore;
   /** when set, uploads need this bearer token */
   uploadToken?: string;
+  /** the learned image priors (prior=); absent: none */
+  priors?: PriorRegistry;
 }
 
 export interface AppContext extends AppDeps {
   programs: ProgramCache;
+  /** the logits of the shipped test images per model (exemplars) */
+  exemplars: ExemplarLogits;
   maxGflop: number;
 }
 

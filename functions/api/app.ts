@@ -9,7 +9,9 @@ import { withUploads } from '../registry/uploads.js';
 import type { AppContext, AppDeps, AppEnv } from './app-env.js';
 import { DEFAULT_MAX_GFLOP } from './budget.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
+import { ExemplarLogits } from './exemplar-logits.js';
 import { ProgramCache } from './programs.js';
+import { exemplarsRoute } from './routes/exemplars.js';
 import { maximizeRoute } from './routes/maximize.js';
 import { modelsRoute } from './routes/models.js';
 import { openApiRoute } from './routes/openapi.js';
@@ -28,10 +30,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.instantiateKernel ? { instantiateKernel: deps.instantiateKernel } : {}),
       ...(deps.builtinProgram ? { builtinProgram: deps.builtinProgram } : {}),
     }, deps.programStore),
+    exemplars: new ExemplarLogits(deps.loadOrt, deps.programStore),
     maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP,
   };
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective'], maxAge: 86400 }));
+  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples'], maxAge: 86400 }));
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route('/models', modelsRoute);
   api.route('/maximize', maximizeRoute);
   api.route('/predict', predictRoute);
+  api.route('/exemplars', exemplarsRoute);
   api.route('/samples', samplesRoute);
   api.route('/openapi.json', openApiRoute);
   api.notFound((c) =>

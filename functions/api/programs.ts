@@ -1,29 +1,34 @@
 /**
+/**
  * Compiled gradient programs and the engine that runs each: Ascent's WebAssembly kernel when it covers every op
  * of the program (functions/kernel/), onnxruntime otherwise. The decision is per program and visible in
  * /api/v1/models ("engine"). onnxruntime is instantiated only when a request needs it.
  *
  * Programs are kept per isolate (keyed by model, model hash and target; the least recently used are released
  * beyond a small count, isolates have 128 MB); compiled programs are kept in the blob store (R2) so a cold
- * isolate does not compile again, and the built-in models' class programs come precompiled with the host.
+ * isolate does not compile again, and the built-in models' class programs come precompiled with the host. With a
+ * prior, the program is the composition G -> classifier (compiler/prior.ts), keyed by the prior's hash too, and
+ * the prior's generator gets a session of its own (decoder).
  */
 import { TARGET_OPSET, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { ascend, type AscentResult, type AscentSpec } from '../engine/ascent.js';
+import { createDecoder, type Decoder } from '../engine/decoder.js';
 import { createRunner, runnerOutputs, type GradientRunner } from '../engine/runner.js';
 import { KernelProgram, type InstantiateKernel } from '../kernel/executor.js';
 import { Unsupported } from '../kernel/plan.js';
 import type { PackedProgram } from '../kernel/pack.js';
 import { decodeModel, encodeModel, type OnnxGraph } from '../onnx/model.js';
+import type { PriorRecord } from '../registry/priors.js';
 import { utf8, type BlobStore } from '../registry/store.js';
 import { sha256Hex } from './hash.js';
-import type { ModelRecord } from '../registry/types.js';
+import type { EngineName, ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
 
 const MAX_PROGRAMS = 12;
 /** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
 const PROGRAM_FORMAT = 2;
 
-export type EngineName = 'kernel' | 'onnxruntime';
+export type { EngineName };
 
 /** A program ready to run: one evaluation (the runner contract) or a whole ascent, on its engine. */
 export interface Program extends GradientRunner {
@@ -86,16 +91,21 @@ export class ProgramCache {
 
   constructor(private readonly engines: Engines, private readonly store?: BlobStore) {}
 
-  /** The program for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name). */
-  runner(record: ModelRecord, target: string): Promise<Program> {
-    const key = `${record.info.id}:${record.info.sha256}:${target}`;
+  /**
+   * The program for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name); with `prior`,
+   * of the composition, whose input is the prior's code z. `engine: 'onnxruntime'` asks for onnxruntime whatever
+   * the model's engine.
+   */
+  runner(record: ModelRecord, target: string, prior?: PriorRecord, engine?: EngineName): Promise<Program> {
+    const forced = engine === 'onnxruntime' && record.info.engine === 'kernel';
+    const key = `${record.info.id}:${record.info.sha256}:${target}${prior ? `:prior=${prior.info.id}:${prior.info.sha256}` : ''}${forced ? ':onnxruntime' : ''}`;
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
       this.entries.set(key, entry);
       return entry;
     }
-    entry = this.build(record, target);
+    entry = this.build(record, target, prior, forced);
     entry.catch(() => this.entries.delete(key));
     this.entries.set(key, entry);
     while (this.entries.size > MAX_PROGRAMS) {
@@ -107,50 +117,79 @@ export class ProgramCache {
     return entry;
   }
 
-  private async key(record: ModelRecord, target: string): Promise<string> {
-    return `programs/${record.info.id}/${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}`)).slice(0, 32)}`;
+  private async key(record: ModelRecord, target: string, prior?: PriorRecord): Promise<string> {
+    const composed = prior ? `:prior:${prior.info.sha256}` : '';
+    return `programs/${record.info.id}/${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}${composed}`)).slice(0, 32)}`;
+  }
+
+  private readonly decoders = new Map<string, Promise<Decoder>>();
+
+  /** The generator of a prior as a session (one per prior and isolate). */
+  decoder(prior: PriorRecord): Promise<Decoder> {
+    const key = `${prior.info.id}:${prior.info.sha256}`;
+    let d = this.decoders.get(key);
+    if (!d) {
+      const { input, output } = prior.info;
+      d = this.engines.loadOrt().then((ort) => createDecoder(ort, prior.bytes, {
+        input: input.name, output: output.name, latent: input.latent, min: output.min, max: output.max,
+      }));
+      d.catch(() => this.decoders.delete(key));
+      this.decoders.set(key, d);
+    }
+    return d;
   }
 
   /** Keeps a program compiled elsewhere (at upload) in the store. */
-  async save(record: ModelRecord, target: string, bytes: Uint8Array, meta: ProgramMeta): Promise<void> {
+  async save(record: ModelRecord, target: string, bytes: Uint8Array, meta: ProgramMeta, prior?: PriorRecord): Promise<void> {
     if (!this.store) return;
-    const base = await this.key(record, target);
+    const base = await this.key(record, target, prior);
     await this.store.put(`${base}.onnx`, bytes);
     await this.store.put(`${base}.json`, utf8.encode(JSON.stringify(meta)));
   }
 
   /** The program's graph and metadata: precompiled (built-ins), stored (R2) or compiled now (and stored). */
-  private async load(record: ModelRecord, target: string): Promise<{ graph: OnnxGraph; meta: ProgramMeta; bytes?: Uint8Array }> {
-    if (record.info.source === 'builtin' && target === 'logit') {
+  private async load(record: ModelRecord, target: string, prior?: PriorRecord): Promise<{ graph: OnnxGraph; meta: ProgramMeta; bytes?: Uint8Array }> {
+    if (record.info.source === 'builtin' && target === 'logit' && !prior) {
       const packed = this.engines.builtinProgram?.(record.info.id);
       if (packed) return packed;
     }
-    const base = this.store ? await this.key(record, target) : '';
+    const base = this.store ? await this.key(record, target, prior) : '';
     if (this.store) {
       const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
       if (bytes && meta) return { graph: decodeModel(bytes).graph, meta: JSON.parse(utf8.decode(meta)) as ProgramMeta, bytes };
     }
-    const program = compileGradient(record.bytes, { target, input: record.info.input.name, output: record.info.output.name });
+    const { input, output } = record.info;
+    const program = compileGradient(record.bytes, {
+      target, input: input.name, output: output.name,
+      ...(prior ? {
+        prior: {
+          generator: prior.bytes, min: input.min, max: input.max,
+          generatorMin: prior.info.output.min, generatorMax: prior.info.output.max,
+        },
+      } : {}),
+    });
     const meta = programMeta(program);
     const graph = programGraph(program, runnerOutputs(meta));
     if (!this.store) return { graph, meta };
     const bytes = encodeProgram(program, runnerOutputs(meta));
-    await this.save(record, target, bytes, meta);
+    await this.save(record, target, bytes, meta, prior);
     return { graph, meta, bytes };
   }
 
   /**
    * The program on the model's engine (record.info.engine, decided when the model was built or uploaded): the
-   * kernel, unless this target's program has an op it does not cover; onnxruntime otherwise.
+   * kernel, unless this target's program has an op it does not cover (or onnxruntime is asked for); onnxruntime
+   * otherwise.
    */
-  private async build(record: ModelRecord, target: string): Promise<Program> {
-    const { graph, meta, bytes } = await this.load(record, target);
+  private async build(record: ModelRecord, target: string, prior?: PriorRecord, onOrt = false): Promise<Program> {
+    const { graph, meta, bytes } = await this.load(record, target, prior);
     const ort = (why: string) => ortProgram(this.engines.loadOrt, bytes ?? encodeModel({
       irVersion: 8, opsets: new Map([['', TARGET_OPSET]]), producerName: 'ascent-gradient-compiler', producerVersion: '1', metadata: {}, graph,
     }), meta, why);
     const instantiate = this.engines.instantiateKernel;
     if (!instantiate) return ort('this host has no kernel');
     if (record.info.engine !== 'kernel') return ort('the model runs on onnxruntime');
+    if (onOrt) return ort('onnxruntime was asked for');
     try {
       return kernelProgram(await KernelProgram.create(instantiate, graph, meta));
     } catch (e) {

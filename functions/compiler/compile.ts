@@ -13,6 +13,7 @@ import { ModelError } from './errors.js';
 import { differentiate } from './differentiate.js';
 import { forwardFlops } from './cost.js';
 import { legalizeAndInfer } from './infer.js';
+import { withPrior, type PriorComposition } from './prior.js';
 import { rewriteForBackward } from './rewrite.js';
 import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
@@ -28,6 +29,11 @@ export interface CompileOptions {
   input?: string;
   /** the graph output holding the class scores (default: the only float output) */
   output?: string;
+  /**
+   * Differentiate through a learned image prior: the program's input becomes the generator's code z and the
+   * gradient is d objective / d z of the composition (see prior.ts). `min`/`max`: the model's pixel range.
+   */
+  prior?: { generator: OnnxModel | Uint8Array } & PriorComposition;
 }
 
 /** Everything about a compiled program except the graph itself: serializable, stored beside its ONNX bytes. */
@@ -121,8 +127,16 @@ function freeReservedNames(m: OnnxModel): OnnxModel {
 }
 
 export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
-  const model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
-  const input = concreteInput(pickInput(model, options.input));
+  let model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
+  let inputName = options.input;
+  if (options.prior) {
+    const { generator, ...composition } = options.prior;
+    const composed = withPrior(model, concreteInput(pickInput(model, options.input)).name,
+      generator instanceof Uint8Array ? decodeModel(generator) : generator, composition);
+    model = composed.model;
+    inputName = composed.latent;
+  }
+  const input = concreteInput(pickInput(model, inputName));
   const output = pickOutput(model, options.output);
   const taken = new Set<string>(Object.values(NAMES));
   for (const n of model.graph.nodes) {

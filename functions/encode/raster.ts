@@ -26,20 +26,22 @@ export function colorize(r: Raster, map: ColormapName): Raster {
   return { width: r.width, height: r.height, channels: 3, data };
 }
 
-/** Nearest-neighbour enlargement by an integer factor (pixels stay crisp). */
+/** Nearest-neighbour enlargement by an integer factor (pixels stay crisp): each row is widened once, then repeated. */
 export function enlarge(r: Raster, scale: number): Raster {
   if (scale === 1) return r;
   const width = r.width * scale;
   const height = r.height * scale;
   const c = r.channels;
-  const data = new Uint8Array(width * height * c);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.floor(y / scale);
-    for (let x = 0; x < width; x++) {
-      const src = (sy * r.width + Math.floor(x / scale)) * c;
-      const dst = (y * width + x) * c;
-      for (let k = 0; k < c; k++) data[dst + k] = r.data[src + k]!;
+  const row = width * c;
+  const data = new Uint8Array(height * row);
+  for (let sy = 0; sy < r.height; sy++) {
+    const o = sy * scale * row;
+    let at = o;
+    for (let sx = 0; sx < r.width; sx++) {
+      const src = (sy * r.width + sx) * c;
+      for (let d = 0; d < scale; d++) for (let k = 0; k < c; k++) data[at++] = r.data[src + k]!;
     }
+    for (let d = 1; d < scale; d++) data.copyWithin(o + d * row, o, o + row);
   }
   return { width, height, channels: r.channels, data };
 }

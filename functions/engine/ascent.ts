@@ -16,6 +16,7 @@ import { project, type Constraints } from './constraints.js';
 import { sampleSize as sizeOf, type ImageLayout } from './image.js';
 import { optimizer, type Optimizer, type OptimizerName } from './optimizers.js';
 import { rng } from './prng.js';
+import { projectLatent, type LatentSearch } from './latent.js';
 import { quantize, snap, type Grid } from './quantize.js';
 import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
 import { type GradientRunner, type StepOutput } from './runner.js';
@@ -30,8 +31,10 @@ export interface AscentSpec {
   lr: number;
   steps: number;
   regularization: Regularization;
-  /** start images, `batch` samples in the model's layout */
+  /** start images, `batch` samples in the model's layout (with `latent`: start codes, `batch` x latent size) */
   starts: Float32Array;
+  /** search the codes of a prior instead of the pixels (the runner's program then takes z) */
+  latent?: LatentSearch;
   batch: number;
   /** objective weights: one row of `units` for all samples, or one row per sample */
   weights: Float32Array;
@@ -40,6 +43,17 @@ export interface AscentSpec {
   seed: number;
   /** called after every step with the step number and the trace so far (progress reporting); awaited */
   onStep?: (t: number, trace: AscentResult['trace']) => void | Promise<void>;
+  /**
+   * Steps (0 = the start, `steps` = the end, ascending) whose images are kept in `snapshots`, quantized to 8 bits
+   * as the final image is (an animation's frames). An executor that runs many steps per call stops at these.
+   */
+  snapshots?: readonly number[];
+}
+
+/** The images after `step` steps: batch x sampleSize 8-bit levels, quantized like the final image. */
+export interface Snapshot {
+  step: number;
+  levels: Uint8Array;
 }
 
 export interface AscentResult {
@@ -47,8 +61,10 @@ export interface AscentResult {
   images: Float32Array;
   /** their 8-bit levels */
   levels: Uint8Array;
-  /** the start images (snapped to the grid) */
+  /** the start images (snapped to the grid; with a prior, G of the start codes) */
   starts: Float32Array;
+  /** with a prior: the final codes, batch x latent size */
+  z?: Float32Array;
   /** per sample: objective of the final image (penalties subtracted) */
   objective: Float64Array;
   /** per sample: the raw objective (without penalties) */
@@ -58,6 +74,17 @@ export interface AscentResult {
   classes: number;
   /** per sample, per step: objective (penalized) and traced probability, before that step's update */
   trace: { objective: number[][]; probability: number[][] };
+  /** the images at the steps asked for in `snapshots` (absent when none were asked for) */
+  snapshots?: Snapshot[];
+}
+
+/** Levels of every sample of x as the final quantization would give them, without changing x. */
+export function levelsOf(spec: AscentSpec, x: Float32Array, x0: Float32Array): Uint8Array {
+  const size = sizeOf(spec.layout);
+  const copy = Float32Array.from(x);
+  const levels = new Uint8Array(spec.batch * size);
+  for (let s = 0; s < spec.batch; s++) levels.set(quantize(spec.grid, spec.constraints, copy, x0, s * size, size), s * size);
+  return levels;
 }
 
 /**
@@ -66,17 +93,21 @@ export interface AscentResult {
  * several times slower, and the loop above awaits every step.
  */
 function advance(
-  spec: AscentSpec, classes: number, x: Float32Array, x0: Float32Array, g: Float32Array, out: StepOutput,
+  spec: AscentSpec, classes: number, size: number, x: Float32Array, x0: Float32Array, g: Float32Array, out: StepOutput,
   opt: Optimizer, t: number, trace: AscentResult['trace'],
 ): void {
-  const { layout, regularization: r } = spec;
-  const size = sizeOf(layout);
+  const { layout, regularization: r, latent } = spec;
   for (let s = 0; s < spec.batch; s++) {
     const o = s * size;
-    const pen = penalty(r, layout, x, x0, o);
+    const pen = latent ? 0 : penalty(r, layout, x, x0, o);
     trace.objective[s]!.push(out.objective[s]! - pen);
     const k = spec.traceClass[s] ?? -1;
     trace.probability[s]!.push(k >= 0 ? classProbability(out.logits, s, classes, k) : NaN);
+    if (latent) {
+      opt.step(x, g, o, size, t);
+      projectLatent(latent, x, o, size);
+      continue;
+    }
     applyPenalties(r, layout, x, x0, g, o);
     opt.step(x, g, o, size, t);
     if (r.blur > 0 && t % r.blurEvery === 0) blur(layout, x, o, r.blur);
@@ -84,12 +115,41 @@ function advance(
   }
 }
 
+/** The end of a search in pixel space: x quantized in place, and the scores of the quantized images. */
+async function finishPixels(runner: GradientRunner, spec: AscentSpec, x: Float32Array, x0: Float32Array) {
+  const size = sizeOf(spec.layout);
+  const levels = new Uint8Array(spec.batch * size);
+  for (let s = 0; s < spec.batch; s++) levels.set(quantize(spec.grid, spec.constraints, x, x0, s * size, size), s * size);
+  const final = await runner.run(x, spec.batch, spec.weights);
+  return { images: x, levels, starts: x0, final };
+}
+
+/** The end of a search through a prior: G(z) quantized, and the classifier's scores of the quantized images. */
+async function finishLatent(latent: LatentSearch, spec: AscentSpec, z: Float32Array, z0: Float32Array) {
+  const size = sizeOf(spec.layout);
+  const images = await latent.decode(z, spec.batch);
+  const starts = await latent.decode(z0, spec.batch);
+  const levels = new Uint8Array(spec.batch * size);
+  for (let s = 0; s < spec.batch; s++) {
+    levels.set(quantize(spec.grid, spec.constraints, images, starts, s * size, size), s * size);
+    snap(starts, spec.grid, s * size, size);
+  }
+  const final = await latent.pixels.run(images, spec.batch, spec.weights);
+  return { images, levels, starts, final, z };
+}
+
 export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<AscentResult> {
-  const { layout, batch } = spec;
-  const size = sizeOf(layout);
+  const { layout, batch, latent } = spec;
+  const size = latent ? runner.sampleSize : sizeOf(layout);
   if (size !== runner.sampleSize) throw new Error(`layout holds ${size} values, the model input ${runner.sampleSize}`);
+  if (latent && latent.pixels.sampleSize !== sizeOf(layout)) throw new Error(`layout holds ${sizeOf(layout)} values, the classifier's input ${latent.pixels.sampleSize}`);
+  if (spec.starts.length !== batch * size) throw new Error(`${spec.starts.length} start values for ${batch} samples of ${size}`);
   const x0 = Float32Array.from(spec.starts);
   for (let s = 0; s < batch; s++) {
+    if (latent) {
+      projectLatent(latent, x0, s * size, size);
+      continue;
+    }
     snap(x0, spec.grid, s * size, size);
     project(spec.constraints, x0, x0, s * size, size);
   }
@@ -97,13 +157,23 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
   const opt = optimizer(spec.optimizer, spec.lr, batch * size);
   const random = rng(spec.seed ^ 0x5eed);
   const r = spec.regularization;
-  const jittered = r.jitter > 0 ? new Float32Array(batch * size) : undefined;
+  const jitter = latent ? 0 : r.jitter;
+  const jittered = jitter > 0 ? new Float32Array(batch * size) : undefined;
   const shifts = new Int32Array(batch * 2);
-  const unrolled = r.jitter > 0 ? new Float32Array(batch * size) : undefined;
+  const unrolled = jitter > 0 ? new Float32Array(batch * size) : undefined;
   const trace = {
     objective: Array.from({ length: batch }, () => [] as number[]),
     probability: Array.from({ length: batch }, () => [] as number[]),
   };
+  const wanted = new Set(spec.snapshots ?? []);
+  const snapshots: Snapshot[] = [];
+  // with a prior, a snapshot is G(z) quantized
+  const levelsAt = async (v: Float32Array): Promise<Uint8Array> => {
+    if (!latent) return levelsOf(spec, v, x0);
+    const images = await latent.decode(v, batch);
+    return levelsOf(spec, images, images);
+  };
+  if (wanted.has(0)) snapshots.push({ step: 0, levels: await levelsAt(x) });
 
   for (let t = 1; t <= spec.steps; t++) {
     let input = x;
@@ -122,21 +192,26 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
       g = unrolled;
     }
-    advance(spec, runner.classes, x, x0, g, out, opt, t, trace);
+    advance(spec, runner.classes, size, x, x0, g, out, opt, t, trace);
+    if (t < spec.steps && wanted.has(t)) snapshots.push({ step: t, levels: await levelsAt(x) });
     await spec.onStep?.(t, trace);
   }
 
-  const levels = new Uint8Array(batch * size);
-  for (let s = 0; s < batch; s++) levels.set(quantize(spec.grid, spec.constraints, x, x0, s * size, size), s * size);
-  const final = await runner.run(x, batch, spec.weights);
+  const end = latent ? await finishLatent(latent, spec, x, x0) : await finishPixels(runner, spec, x, x0);
+  const { final, ...result } = end;
+  if (spec.steps > 0 && wanted.has(spec.steps)) snapshots.push({ step: spec.steps, levels: result.levels });
   const classes = runner.classes;
   const probabilities = new Float64Array(batch * classes);
   const objective = new Float64Array(batch);
   const score = new Float64Array(batch);
+  const pixels = sizeOf(layout);
   for (let s = 0; s < batch; s++) {
     probabilities.set(softmaxRow(final.logits, s, classes), s * classes);
     score[s] = final.objective[s]!;
-    objective[s] = final.objective[s]! - penalty(r, layout, x, x0, s * size);
+    objective[s] = final.objective[s]! - (latent ? 0 : penalty(r, layout, result.images, result.starts, s * pixels));
   }
-  return { images: x, levels, starts: x0, objective, score, logits: final.logits.slice(), probabilities, classes, trace };
+  return {
+    ...result, objective, score, logits: final.logits.slice(), probabilities, classes, trace,
+    ...(spec.snapshots ? { snapshots } : {}),
+  };
 }

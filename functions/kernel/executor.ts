@@ -19,7 +19,7 @@ import { blurKernel, penalty } from '../engine/regularizers.js';
 import { sampleSize as sizeOf } from '../engine/image.js';
 import { type StepOutput } from '../engine/runner.js';
 import { softmaxRow } from '../engine/softmax.js';
-import type { AscentResult, AscentSpec } from '../engine/ascent.js';
+import { levelsOf, type AscentResult, type AscentSpec, type Snapshot } from '../engine/ascent.js';
 import type { ProgramMeta } from '../compiler/index.js';
 import type { OnnxGraph } from '../onnx/model.js';
 
@@ -187,9 +187,10 @@ export class KernelProgram {
     };
   }
 
-  /** The whole ascent of `spec` (engine/ascent.ts's contract and results). */
+  /** The whole ascent of `spec` (engine/ascent.ts's contract and results; pixel space only). */
   async ascend(spec: AscentSpec): Promise<AscentResult> {
     const { layout, batch: n, steps } = spec;
+    if (spec.latent) throw new Error('the kernel searches pixels; a search through a prior runs on onnxruntime');
     const size = sizeOf(layout);
     if (size !== this.sampleSize) throw new Error(`layout holds ${size} values, the model input ${this.sampleSize}`);
     const r = spec.regularization;
@@ -247,10 +248,17 @@ export class KernelProgram {
       objective: Array.from({ length: n }, () => [] as number[]),
       probability: Array.from({ length: n }, () => [] as number[]),
     };
-    // with progress, a few calls (about 64); without, one
-    const chunk = spec.onStep ? Math.max(1, Math.floor(steps / 64)) : steps;
-    for (let from = 1; from <= steps; from += chunk) {
-      const to = Math.min(steps, from + chunk - 1);
+    // one call for all steps; with progress, about 64 calls; each snapshot step ends a call
+    const wanted = new Set(spec.snapshots ?? []);
+    const snapshots: Snapshot[] = [];
+    if (wanted.has(0)) snapshots.push({ step: 0, levels: levelsOf(spec, x0, x0) });
+    const chunk = Math.max(1, spec.onStep ? Math.floor(steps / 64) : steps);
+    const stops = [...new Set([
+      ...Array.from({ length: Math.ceil(steps / chunk) }, (_, i) => Math.min(steps, (i + 1) * chunk)),
+      ...[...wanted].filter((t) => t > 0 && t < steps),
+    ])].sort((p, q) => p - q);
+    let from = 1;
+    for (const to of stops) {
       this.k.ascend(job, from, to);
       const objective = new Float64Array(this.k.memory.buffer, a.traceObjective, steps * n);
       const probability = new Float64Array(this.k.memory.buffer, a.traceProbability, steps * n);
@@ -260,7 +268,9 @@ export class KernelProgram {
           trace.probability[s]!.push(probability[(t - 1) * n + s]!);
         }
       }
+      if (to < steps && wanted.has(to)) snapshots.push({ step: to, levels: levelsOf(spec, this.f32(a.x, n * size), x0) });
       if (spec.onStep) for (let t = from; t <= to; t++) await spec.onStep(t, trace);
+      from = to + 1;
     }
 
     // the end, as ascent.ts: quantize, then the scores of the quantized images
@@ -280,6 +290,10 @@ export class KernelProgram {
       score[s] = final[s]!;
       objective[s] = final[s]! - penalty(r, layout, x, x0, s * size);
     }
-    return { images: x, levels, starts: x0, objective, score, logits, probabilities, classes: this.classes, trace };
+    if (steps > 0 && wanted.has(steps)) snapshots.push({ step: steps, levels });
+    return {
+      images: x, levels, starts: x0, objective, score, logits, probabilities, classes: this.classes, trace,
+      ...(spec.snapshots ? { snapshots } : {}),
+    };
   }
 }

@@ -24,6 +24,9 @@ export function layoutOf(input: ModelInput): ImageLayout {
   return { height, width, channels: 1, channelsLast: false };
 }
 
+/** What runs a program: Ascent's WebAssembly kernel (functions/kernel/) or onnxruntime. */
+export type EngineName = 'kernel' | 'onnxruntime';
+
 export interface ModelInfo {
   id: string;
   title: string;
@@ -41,7 +44,7 @@ export interface ModelInfo {
    * what runs the model's gradient programs: Ascent's WebAssembly kernel when it covers every op of the class
    * program, onnxruntime otherwise (decided when the model is built or uploaded; absent: onnxruntime)
    */
-  engine?: 'kernel' | 'onnxruntime';
+  engine?: EngineName;
   /** uploads: what Ascent recognized in the file */
   recognized?: {
     /** HW, CHW, HWC or flat (see registry/layout.ts) */

@@ -1,11 +1,13 @@
 /**
  * `npm run train`: trains the bundled Fashion-MNIST models with tfjs (wasm backend), saves them in tfjs layers
  * format under models/tfjs/, exports them to ONNX, measures their test accuracy with onnxruntime-web, and writes
- * models/manifest.json and models/data/fashion-test-samples.bin.
+ * models/manifest.json and models/data/fashion-test-samples.bin; then trains the image priors (priors.ts) into
+ * models/priors/.
  *
- *   npm run train                      # both models
+ *   npm run train                      # both models and both priors
  *   npm run train -- fashion-cnn       # one model (the other manifest entry is kept)
- *   npm run train -- --export-only     # re-export from the saved tfjs models without training
+ *   npm run train -- digits            # one prior (fashion, digits)
+ *   npm run train -- --export-only     # re-export the models from the saved tfjs models without training
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
@@ -17,6 +19,7 @@ import { CLASSES, HEIGHT, LABELS, REPO_ROOT, WIDTH, loadTestSplit, loadTrainSpli
 import { LOGITS_NAME, INPUT_NAME, OUTPUT_NAME, cnnToOnnx, mlpToOnnx, parameterCount } from './export-onnx.js';
 import { readManifest, writeManifest, type ManifestEntry } from './manifest.js';
 import { buildMlp, MLP_RECIPE } from './mlp.js';
+import { PRIOR_SPECS, trainPrior } from './priors.js';
 import { correctCount, createSession, probabilities } from './onnx-run.js';
 import type { Recipe } from './recipe.js';
 import { testSamplesFile } from './samples-file.js';
@@ -47,9 +50,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const exportOnly = args.includes('--export-only');
   const wanted = args.filter((a) => !a.startsWith('--'));
-  const unknown = wanted.filter((w) => !SPECS.some((s) => s.recipe.id === w));
-  if (unknown.length) throw new Error(`unknown model ${unknown.join(', ')} (known: ${SPECS.map((s) => s.recipe.id).join(', ')})`);
+  const known = [...SPECS, ...PRIOR_SPECS].map((s) => s.recipe.id);
+  const unknown = wanted.filter((w) => !known.includes(w));
+  if (unknown.length) throw new Error(`unknown model ${unknown.join(', ')} (known: ${known.join(', ')})`);
   const specs = SPECS.filter((s) => wanted.length === 0 || wanted.includes(s.recipe.id));
+  const priors = exportOnly ? [] : PRIOR_SPECS.filter((s) => wanted.length === 0 || wanted.includes(s.recipe.id));
 
   tf.enableProdMode(); // silences tfjs's console banner about tfjs-node
   await useWasmBackend();
@@ -124,10 +129,13 @@ async function main(): Promise<void> {
     model.dispose();
   }
 
-  mkdirSync(join(MODELS_DIR, 'data'), { recursive: true });
-  writeFileSync(SAMPLES, testSamplesFile(testSplit));
-  writeManifest(MANIFEST, entries, SPECS.map((s) => s.recipe.id));
-  console.log(`wrote ${MANIFEST} and ${SAMPLES}`);
+  if (specs.length) {
+    mkdirSync(join(MODELS_DIR, 'data'), { recursive: true });
+    writeFileSync(SAMPLES, testSamplesFile(testSplit));
+    writeManifest(MANIFEST, entries, SPECS.map((s) => s.recipe.id));
+    console.log(`wrote ${MANIFEST} and ${SAMPLES}`);
+  }
+  for (const spec of priors) await trainPrior(spec);
 }
 
 await main();

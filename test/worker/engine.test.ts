@@ -1,15 +1,16 @@
 /**
  * Which engine runs what, inside workerd. The built-in models run on Ascent's WebAssembly kernel from their
  * precompiled programs: /api/v1/models says so, the engine is part of every result's key, and onnxruntime is
- * not even instantiated for them (maximize, events, predict). An upload with an op the kernel does not cover
- * (a sigmoid layer) runs on onnxruntime, and says so too; an upload the kernel covers runs on the kernel.
+ * not even instantiated for them (maximize, GIF, events, predict). A search through a prior runs on onnxruntime
+ * and its key says so. An upload with an op the kernel does not cover (a sigmoid layer) runs on onnxruntime, and
+ * says so too; an upload the kernel covers runs on the kernel.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import mlpBytes from '../../models/fashion-mlp.onnx';
 import { createApp } from '../../functions/api/app.js';
 import { memoryCache } from '../../functions/api/cache.js';
-import { builtinRegistry } from '../../functions/hosts/workerd/registry.js';
+import { builtinPriors, builtinRegistry } from '../../functions/hosts/workerd/registry.js';
 import { builtinProgram, instantiateKernel } from '../../functions/hosts/workerd/kernel.js';
 import { loadOrt } from '../../functions/hosts/workerd/ort.js';
 import { r2Store } from '../../functions/hosts/workerd/r2.js';
@@ -27,7 +28,7 @@ const LABELS = 'a,b,c,d,e,f,g,h,i,j';
 function countingApp() {
   const counter = { loads: 0 };
   const app = createApp({
-    registry: builtinRegistry, samples: bundledSamples, cache: memoryCache(), instantiateKernel, builtinProgram,
+    registry: builtinRegistry, priors: builtinPriors, samples: bundledSamples, cache: memoryCache(), instantiateKernel, builtinProgram,
     loadOrt: () => { counter.loads++; return loadOrt(); },
     uploads: new UploadStore(r2Store(bucket)), programStore: r2Store(bucket),
   });
@@ -83,7 +84,13 @@ describe('engines', () => {
     expect(events).toContain('event: progress');
     expect(events).toContain('event: result');
     expect((await json<{ predicted: { label: string } }>('/api/v1/predict?model=fashion-cnn&sample=702')).body.predicted.label).toBe('Sneaker');
+    const gif = await app.request('http://ascent.test/api/v1/maximize?model=fashion-mlp&class=Bag&steps=32&format=gif&frames=4');
+    expect([gif.status, gif.headers.get('content-type')]).toEqual([200, 'image/gif']);
+    expect(gif.headers.get('x-ascent-params')).toContain('engine=kernel-1');
     expect(counter.loads).toBe(0);
+    const prior = await json<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Bag&steps=16&prior=fashion&format=json');
+    expect(prior.params).toContain('engine=1');
+    expect(counter.loads).toBeGreaterThan(0);
   });
 
   it('uploads: one with an op the kernel does not cover runs on onnxruntime, one it covers on the kernel', async () => {

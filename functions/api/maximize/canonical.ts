@@ -26,7 +26,8 @@ export function canonicalEntries(computation: Entries, o: OutputSpec): Entries {
   const entries: Entries = [
     ...computation,
     ['format', o.format],
-    ...(o.format === 'png' ? [['scale', o.scale], ['colormap', o.colormap], ['view', o.view]] as Entries : []),
+    ...(o.format !== 'json' ? [['scale', o.scale], ['colormap', o.colormap], ['view', o.view]] as Entries : []),
+    ...(o.animation ? [['frames', o.animation.frames], ['frame_spacing', o.animation.spacing], ['caption', o.animation.caption ? 1 : 0]] as Entries : []),
   ];
   return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -33,6 +33,12 @@ export const NATURAL_PRESET: PresetSettings = { l2: 0.005, l1: 0, tv: 0.05, blur
 
 export const PRESET_SETTINGS: Readonly<Record<(typeof PRESETS)[number], PresetSettings>> = { none: DEFAULT_SETTINGS, natural: NATURAL_PRESET };
 
+/**
+ * Defaults of a search through a learned image prior (prior=): Adam's step in z units, and the radius of the ball
+ * the code stays in, per sqrt(latent size) (the prior N(0, I) puts its codes at ||z|| ~ sqrt(latent)).
+ */
+export const PRIOR_SETTINGS = { lr: 0.1, zmaxPerSqrtLatent: 1 } as const;
+
 /** The settings of a preset by name (none for anything else: the validators refuse unknown names). */
 export function presetSettings(preset: string | undefined): PresetSettings {
   return preset === 'natural' ? NATURAL_PRESET : DEFAULT_SETTINGS;
@@ -73,6 +79,11 @@ export const defaultColormap = (view: string | undefined): 'diverging' | 'gray' 
 
 /** The PNG enlargement when left out: about 224 pixels across. */
 export const defaultScale = (height: number, width: number): number => Math.max(1, Math.round(224 / Math.max(height, width)));
+
+/** An animation's frames when left out: 32, or one per step when there are fewer steps. */
+export const DEFAULT_FRAMES = 32;
+export const MAX_FRAMES = 128;
+export const defaultFrames = (steps: number): number => Math.min(DEFAULT_FRAMES, steps + 1);
 
 /** Whether the result depends on the seed: a random start, or jitter. */
 export const usesSeed = (g: Given): boolean => {

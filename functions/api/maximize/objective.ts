@@ -21,7 +21,7 @@ const bad = (parameter: string, detail: string, allowed?: unknown) =>
   new ApiProblem(400, PROBLEM.badParameter, detail, { parameter, ...(allowed !== undefined ? { allowed } : {}) });
 
 /** A class given as an index or a label (any case). */
-function resolveClass(info: ModelInfo, value: string, parameter: string): number {
+export function resolveClass(info: ModelInfo, value: string, parameter: string): number {
   if (/^\d+$/.test(value)) {
     const k = Number(value);
     if (k < info.labels.length) return k;

@@ -5,18 +5,21 @@
  *
  * Planning has two steps because a cache hit must not wait for a compiled program: planMaximize checks everything
  * the parameters and the model description decide; ascentSpec finishes the engine's spec once the compiled
- * program is known (its unit count decides whether `unit` exists).
+ * program is known (its unit count decides whether `unit` exists). Through a prior (./prior.ts) the start points
+ * are codes z and the route adds the engine's latent search.
  */
 import type { AscentSpec } from '../../engine/ascent.js';
 import type { ProgramMeta } from '../../compiler/index.js';
 import type { Samples } from '../../registry/samples.js';
-import type { ModelInfo } from '../../registry/types.js';
+import type { EngineName, ModelInfo } from '../../registry/types.js';
 import type { MaximizeQuery } from '../params/maximize.js';
 import { canonicalEntries, engineEntry, type Entries } from './canonical.js';
 import { planConstraints } from './constraints.js';
-import { defaultLr, irrelevant, presetSettings, type Given } from './defaults.js';
+import { PRIOR_SETTINGS, defaultLr, irrelevant, presetSettings, type Given } from './defaults.js';
 import { objectiveEntries, objectiveSpec, planObjective, type Objective } from './objective.js';
 import { planOutput, type OutputSpec } from './output.js';
+import { planPrior, type PriorPlan } from './prior.js';
+import type { PriorEntry } from '../../registry/priors.js';
 import { planRange } from './range.js';
 import { planRegularization } from './regularization.js';
 import { planStart } from './start.js';
@@ -32,25 +35,35 @@ export interface MaximizePlan {
   canonical: Entries;
   /** the same computation in the other format, with default output settings: cached alongside */
   twin: { output: OutputSpec; canonical: Entries };
+  /** a search through a prior: starts() gives codes z */
+  prior?: PriorPlan;
+  /**
+   * the engine that computes the result, part of its canonical key: the model's (for a target whose program the
+   * kernel does not cover, the route finds onnxruntime instead); a search through a prior runs on onnxruntime
+   */
+  engine: EngineName;
 }
 
-export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined): MaximizePlan {
+/** `priors`: the image priors the host offers (prior= names one). */
+export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, priors: PriorEntry[] = []): MaximizePlan {
   // the preset first, explicit parameters override it
   const given: Given = { ...q, settings: presetSettings(q.preset) };
   const objective = planObjective(q, info);
   const range = planRange(q, info);
+  const prior = planPrior(q, info, range.layout, priors);
   const start = planStart(q, info, samples, range, given);
   const { constraints, entries: constraintEntries } = planConstraints(q, range, given);
   const { regularization, entries: regularizationEntries } = planRegularization(q, given);
-  const lr = q.lr ?? defaultLr(given.settings, range.grid);
+  const lr = q.lr ?? (prior ? PRIOR_SETTINGS.lr : defaultLr(given.settings, range.grid));
   const batch = q.restarts;
   const { output, twin } = planOutput(q, range.layout);
+  const engine: EngineName = prior ? 'onnxruntime' : info.engine ?? 'onnxruntime';
 
   // everything that determines the numbers (output options are added per format by canonicalEntries)
   const computation: Entries = [
     ['model', info.id],
     ['sha256', info.sha256.slice(0, 16)],
-    engineEntry(info.engine),
+    engineEntry(engine),
     ...objectiveEntries(objective),
     ['optimizer', q.optimizer],
     ['lr', lr],
@@ -61,6 +74,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     ...regularizationEntries,
     ['restarts', batch],
     ...(irrelevant('pick', given) ? [] : [['pick', q.pick] as [string, string]]),
+    ...(prior ? prior.entries : []),
   ];
 
   return {
@@ -76,10 +90,12 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
       batch,
       seed: q.seed,
     },
-    starts: () => start.starts(batch),
+    starts: () => (prior ? prior.starts(batch) : start.starts(batch)),
     output,
     canonical: canonicalEntries(computation, output),
     twin: { output: twin, canonical: canonicalEntries(computation, twin) },
+    ...(prior ? { prior } : {}),
+    engine,
   };
 }
 

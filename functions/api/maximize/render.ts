@@ -1,11 +1,14 @@
 /**
  * Turns an ascent result into what the client asked for: a PNG (one image, or a grid of all restarts, with its
- * numbers in headers) or JSON with the probabilities, the image values and the trace. Both are immutable
- * responses named by their canonical query.
+ * numbers in headers), a GIF of the ascent (the same headers) or JSON with the probabilities, the image values
+ * and the trace. All are immutable responses named by their canonical query.
  */
 import type { AscentResult } from '../../engine/ascent.js';
 import { at, sampleSize, type ImageLayout } from '../../engine/image.js';
+import { animate, type AnimationFrame } from '../../encode/animation.js';
+import { encodeGif } from '../../encode/gif.js';
 import { encodePng } from '../../encode/png.js';
+import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
 import { IMMUTABLE, strongEtag } from '../cache.js';
@@ -52,6 +55,33 @@ export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpe
   return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` });
 }
 
+/**
+ * The animation of an ascent run with snapshots: each frame is the PNG the same request would give after that
+ * many steps (same samples, view, colour map and scale), captioned with the target probability of the image at
+ * that step (the trace's value, of the unquantized image; the final one for the result), except the last frame,
+ * which is the result's PNG pixels.
+ */
+export function renderGif(r: AscentResult, plan: MaximizePlan, output: OutputSpec): Uint8Array<ArrayBuffer> {
+  const snapshots = r.snapshots;
+  if (!snapshots?.length || !output.animation) throw new Error('renderGif needs an ascent run with snapshots');
+  const { batch, steps, layout, grid } = plan.spec;
+  const which = output.pick === 'all' ? [...Array(batch).keys()] : [bestIndex(r)];
+  const k = plan.objective.classIndex;
+  const frames: AnimationFrame[] = snapshots.map((snap) => {
+    const last = snap.step === steps;
+    const images = last ? r.images : Float32Array.from(snap.levels, (q) => valueOf(q, grid));
+    const at = { ...r, levels: snap.levels, images };
+    const s = which[0]!;
+    const probability = k === null || which.length > 1 ? null
+      : last ? r.probabilities[s * r.classes + k]! : r.trace.probability[s]![snap.step]!;
+    return { step: snap.step, probability, tiles: which.map((i) => rasterOf(at, layout, i, output.view)) };
+  });
+  return encodeGif(animate(frames, {
+    steps, colormap: output.colormap, scale: output.scale, columns: Math.ceil(Math.sqrt(which.length)), gap: Math.max(2, output.scale),
+    caption: output.animation.caption,
+  }));
+}
+
 const round = (v: number) => Number(v.toPrecision(7));
 
 function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: number) {
@@ -75,6 +105,7 @@ function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: num
       data: Array.from(r.images.subarray(s * size, (s + 1) * size), round),
       levels: Array.from(r.levels.subarray(s * size, (s + 1) * size)),
     },
+    ...(r.z && plan.prior ? { z: Array.from(r.z.subarray(s * plan.prior.latent, (s + 1) * plan.prior.latent), round) } : {}),
     trace: {
       objective: r.trace.objective[s]!.map(round),
       probability: k !== null ? r.trace.probability[s]!.map(round) : null,
@@ -94,6 +125,7 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
     minusLabel: m !== null ? info.labels[m] : null,
     target: plan.objective.target,
     unit: plan.objective.unit,
+    prior: plan.prior?.id ?? null,
     steps: plan.spec.steps,
     ...sampleJson(r, plan, info, best),
     restart: best,
@@ -113,7 +145,7 @@ export async function resultResponse(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, work: { gflop: number },
 ): Promise<Response> {
   const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
-  if (output.format === 'png') {
+  if (output.format !== 'json') {
     // the numbers a page shows under an embedded image, without a second request for the JSON
     const best = bestIndex(r);
     const k = plan.objective.classIndex;
@@ -123,6 +155,7 @@ export async function resultResponse(
       'X-Ascent-Objective': String(Number(r.objective[best]!.toPrecision(7))),
       ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
     };
+    if (output.format === 'gif') return new Response(renderGif(r, plan, output), { headers: { ...headers, ...summary, 'Content-Type': 'image/gif' } });
     return new Response(renderPng(r, plan, output, query), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
   }
   const json = renderJson(r, plan, info, output, entries, query, work);

@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { OPTIMIZERS } from '../../engine/optimizers.js';
 import { COLORMAPS } from '../../encode/colormap.js';
+import { FRAME_SPACINGS } from '../../encode/frames.js';
 import { LOGIT_TARGETS } from '../../compiler/target.js';
-import { DEFAULT_SETTINGS, INITS, NATURAL_PRESET, PRESETS } from '../maximize/defaults.js';
+import { DEFAULT_FRAMES, DEFAULT_SETTINGS, INITS, MAX_FRAMES, NATURAL_PRESET, PRESETS, PRIOR_SETTINGS } from '../maximize/defaults.js';
 import { q } from './query.js';
 
 export const maximizeQuery = z.object({
@@ -22,10 +23,10 @@ export const maximizeQuery = z.object({
   unit: q.int(0, 1_000_000).optional().describe('Unit (index along axis 1) of the tensor named by layer.'),
   optimizer: z.enum(OPTIMIZERS).default('adam')
     .describe('adam (default), sgd, normalized (gradient scaled to unit L2 norm), sign (projected sign-gradient steps, as in adversarial work), rmsprop.'),
-  lr: q.positive(1e6).optional().describe(`Step size in input units. Default ${DEFAULT_SETTINGS.lrFraction} x (max - min); ${NATURAL_PRESET.lrFraction} x (max - min) with preset=natural.`),
+  lr: q.positive(1e6).optional().describe(`Step size in input units. Default ${DEFAULT_SETTINGS.lrFraction} x (max - min); ${NATURAL_PRESET.lrFraction} x (max - min) with preset=natural; ${PRIOR_SETTINGS.lr} (in z units) with a prior.`),
   steps: q.int(1, 4096).default(256).describe('The fixed budget of gradient steps.'),
   init: z.enum(INITS).optional()
-    .describe('Start point: normal (default: middle of the range plus seeded Gaussian noise, std = range/6), zeros, gray (middle of the range), uniform (seeded), sample (a test image, see sample), image (see x).'),
+    .describe('Start point: normal (default: middle of the range plus seeded Gaussian noise, std = range/6), zeros, gray (middle of the range), uniform (seeded), sample (a test image, see sample), image (see x). With a prior: normal (default, z ~ N(0, I) seeded) or zeros.'),
   sample: q.int(0, 99_999).optional().describe('Index of a shipped test image to start from (implies init=sample).'),
   x: z.string().max(16_000).regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').optional()
     .describe('A start image in the URL: base64url of its 8-bit pixels, row-major (784 bytes for 28x28). Implies init=image.'),
@@ -43,9 +44,16 @@ export const maximizeQuery = z.object({
   blur_every: q.int(1, 4096).optional().describe('Blur period in steps.'),
   jitter: q.int(0, 16).optional().describe('Random shift of up to this many pixels before each gradient (0: off).'),
   preset: z.enum(PRESETS).default('none').describe('natural: a set of regularizers that gives natural-looking class images (explicit parameters override it).'),
+  prior: z.string().max(64).regex(/^[a-z0-9-]+$/, 'a prior id').optional()
+    .describe('A learned image prior (fashion or digits, see /api/v1/models): search the code z of its generator G instead of the pixels, so the answer is an image G(z) of the kind the prior was trained on. Pixel constraints and regularizers (eps, mask, x, sample, min, max, l1, l2, tv, blur, jitter, preset) do not apply.'),
+  zmax: q.number(0.1, 100).optional()
+    .describe('With prior: the code stays in the ball ||z||_2 <= zmax (default: sqrt of the latent size, where the prior N(0, I) puts its codes).'),
   restarts: q.int(1, 64).default(1).describe('Number of starts optimized together in one batch.'),
   pick: z.enum(['best', 'all']).default('best').describe('best: the restart with the highest objective; all: every restart, as a grid (png) or a list (json).'),
-  format: z.enum(['png', 'json']).default('png').describe('png image or json (probabilities, image values, trace).'),
+  format: z.enum(['png', 'json', 'gif']).default('png').describe('png image, json (probabilities, image values, trace) or gif: the ascent as a looping animation, from the start to the result (the last frame is the PNG).'),
+  frames: q.int(2, MAX_FRAMES).optional().describe(`format=gif: how many images of the ascent the animation shows (default ${DEFAULT_FRAMES}, at most steps + 1).`),
+  frame_spacing: z.enum(FRAME_SPACINGS).optional().describe('format=gif: which steps become frames: log (default; evenly spaced in log(step + 1), so the fast early change is visible) or linear.'),
+  caption: z.enum(['1', '0']).optional().describe('format=gif: 1 (default) draws a progress bar, the target probability and the step on every frame but the last; 0 leaves the frames bare.'),
   scale: q.int(1, 32).optional().describe('Nearest-neighbour enlargement of the PNG (default: about 224 pixels wide).'),
   colormap: z.enum(COLORMAPS).optional().describe('Colour map of single-channel PNGs (default: gray for view=image, diverging for view=delta).'),
   view: z.enum(['image', 'delta']).default('image').describe('image: the result; delta: result minus start image, scaled by its largest change (diverging colours, the middle colour is zero).'),

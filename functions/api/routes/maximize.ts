@@ -5,10 +5,12 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AscentSpec } from '../../engine/ascent.js';
+import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
-import { checkBudget, gradientGflop } from '../budget.js';
+import { checkBudget, frameGflop, gradientGflop } from '../budget.js';
+import { frameSteps } from '../../encode/frames.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
@@ -42,9 +44,20 @@ interface Prepared {
 async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   const q = parseQuery(new URL(c.req.url), maximizeQuery);
   const record = await requireModel(c, q.model);
-  const plan = planMaximize(q, record.info, c.var.app.samples());
+  const plan = planMaximize(q, record.info, c.var.app.samples(), c.var.app.priors?.list());
   const canonical = canonicalQuery(plan.canonical);
   return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
+}
+
+/** Pixels of the image a result is encoded as (a grid of all restarts with pick=all): one frame of its GIF. */
+function imagePixels(plan: MaximizePlan): number {
+  const { layout, batch } = plan.spec;
+  const { pick, scale } = plan.output;
+  const n = pick === 'all' ? batch : 1;
+  const columns = Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / columns);
+  const gap = Math.max(2, scale);
+  return (columns * layout.width * scale + (columns - 1) * gap) * (rows * layout.height * scale + (rows - 1) * gap);
 }
 
 /**
@@ -53,7 +66,7 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
  * onnxruntime, whose results are other results.
  */
 async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
-  if (engine === (p.record.info.engine ?? 'onnxruntime')) return p;
+  if (engine === p.plan.engine) return p;
   const swap = (entries: Entries): Entries => entries.map((e) => (e[0] === 'engine' ? engineEntry(engine) : e));
   const plan = { ...p.plan, canonical: swap(p.plan.canonical), twin: { ...p.plan.twin, canonical: swap(p.plan.twin.canonical) } };
   const canonical = canonicalQuery(plan.canonical);
@@ -65,13 +78,30 @@ async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
  * shows the image). Returns the response and the keys it was cached under.
  */
 async function computeAndCache(c: Context<AppEnv>, planned: Prepared, twin: boolean, onStep?: AscentSpec['onStep']): Promise<{ main: Response; p: Prepared }> {
-  const runner = await c.var.app.programs.runner(planned.record, planned.plan.objective.target).catch((e) => programProblem(e, planned.plan.objective.target));
+  const { programs } = c.var.app;
+  const { target } = planned.plan.objective;
+  const prior = planned.plan.prior ? c.var.app.priors?.get(planned.plan.prior.id) : undefined;
+  const runner = await programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(e, target));
   const p = await onEngine(planned, runner.engine);
   const { plan, record } = p;
   const spec = ascentSpec(plan, runner.meta);
-  const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch);
-  checkBudget(gflop, c.var.app.maxGflop);
-  const result = await runner.ascend({ ...spec, ...(onStep ? { onStep } : {}) });
+  const animation = plan.output.animation;
+  const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch)
+    + (animation ? frameGflop(animation.frames, imagePixels(plan)) : 0);
+  checkBudget(gflop, c.var.app.maxGflop, animation ? 'Lower steps, restarts, frames or scale (frames count as computation).' : undefined);
+  const snapshots = animation ? { snapshots: frameSteps(spec.steps, animation.frames, animation.spacing) } : {};
+  // through a prior: G for the final images, and the classifier on pixels to score their 8-bit versions
+  let latent: LatentSearch | undefined;
+  if (plan.prior && prior) {
+    const [decoder, pixels] = await Promise.all([programs.decoder(prior), programs.runner(record, target, undefined, plan.engine)]);
+    latent = {
+      zmax: plan.prior.zmax,
+      norm: 'l2',
+      decode: (z, n) => decoder.decode(z, n, spec.grid),
+      pixels: { ...pixels, run: (x, n, w) => pixels.exclusive(() => pixels.run(x, n, w)) },
+    };
+  }
+  const result = await runner.ascend({ ...spec, ...snapshots, ...(latent ? { latent } : {}), ...(onStep ? { onStep } : {}) });
   const work = { gflop: Number(gflop.toFixed(4)) };
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { maximizeQuery } from '../params/maximize.js';
 import { predictQuery } from '../params/predict.js';
+import { exemplarsQuery } from '../params/exemplars.js';
 import { MAX_UPLOAD_BYTES, uploadDescription, uploadQuery } from '../params/upload.js';
 import { sampleQuery } from '../params/samples.js';
 import type { QuerySchema } from '../params/query.js';
@@ -90,7 +91,7 @@ export function openApiDocument() {
           description: 'Runs a fixed budget of projected gradient-ascent steps with the analytic gradient of the model. The result is deterministic: the same query gives the same bytes, with a strong ETag and immutable caching. A PNG result carries its numbers in headers: X-Ascent-Probability (of the class), X-Ascent-Predicted (the class index the model predicts for the image) and X-Ascent-Objective; X-Ascent-Params is the canonical query.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
           responses: {
-            200: { description: 'A PNG (format=png) or JSON (format=json) result.', content: { 'image/png': {}, 'application/json': {} } },
+            200: { description: 'A PNG (format=png), JSON (format=json) or an animated GIF of the ascent (format=gif: `frames` frames at log- or evenly spaced steps, looping, the last frame the PNG\'s pixels; the same headers as the PNG).', content: { 'image/png': {}, 'application/json': {}, 'image/gif': {} } },
             304: { description: 'Not modified (If-None-Match matched the ETag).' },
             400: problem, 404: problem, 422: problem,
           },
@@ -115,6 +116,18 @@ export function openApiDocument() {
           description: 'Takes the parameters of /api/v1/maximize. Sends `progress` events ({step, steps, objective[], probability[]}, about 64 of them), then one `result` event (the format=json body) or one `error` event (problem details). A cached result is sent at once; a computed one is cached in both formats, so the image URL is then a cache hit. Problems found before computing (bad parameters) are ordinary 4xx responses.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
           responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 400: problem, 404: problem },
+        },
+      },
+      '/api/v1/exemplars': {
+        get: {
+          summary: 'The test images a model scores highest for a class',
+          description: 'Ranks every shipped test image by the model\'s score for the class (the logit by default) and returns the k best (order=top) or worst (order=bottom): a grid PNG (best first, row by row; X-Ascent-Samples lists the indices) or JSON {items: [{sample, score, probability, class, label}]} (label: the dataset\'s label of the image). For built-in models and uploads whose input is a 28x28 single-channel image. Deterministic and cached like maximize (ETag, immutable).',
+          parameters: parameters(exemplarsQuery as unknown as QuerySchema),
+          responses: {
+            200: { description: 'A grid PNG or JSON.', content: { 'image/png': {}, 'application/json': {} } },
+            304: { description: 'Not modified (If-None-Match matched the ETag).' },
+            400: problem, 404: problem, 422: problem,
+          },
         },
       },
       '/api/v1/samples': {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readSamples, type Samples } from '../../registry/samples.js';
 import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
+import { priorRegistry, type PriorRegistry } from '../../registry/priors.js';
 import type { ModelInfo, ModelRegistry } from '../../registry/types.js';
 import { hasBuiltinProgram } from './programs.js';
 
@@ -37,4 +38,11 @@ let samples: Samples | undefined;
 export function fileSamples(): Samples {
   samples ??= readSamples(new Uint8Array(readFileSync(fileURLToPath(new URL('data/fashion-test-samples.bin', root)))));
   return samples;
+}
+
+/** The image priors in models/priors/. */
+export function filePriors(): PriorRegistry {
+  const dir = new URL('priors/', root);
+  return priorRegistry(JSON.parse(readFileSync(fileURLToPath(new URL('manifest.json', dir)), 'utf8')),
+    (file) => new Uint8Array(readFileSync(fileURLToPath(new URL(file, dir)))));
 }

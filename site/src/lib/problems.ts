@@ -45,7 +45,7 @@ export const PROBLEM_DOCS: ProblemDoc[] = [
     id: 'over-budget',
     title: 'Request over the CPU budget',
     status: [422],
-    when: 'The request would need more gradient computation than one request may use: about 3 × (forward FLOPs of the model) × restarts × (steps + 1). It is refused before any work is done.',
+    when: 'The request would need more computation than one request may use: about 3 × (forward FLOPs of the model) × restarts × (steps + 1), plus the pixels of every frame of an animation, or the forward passes over the test images of a first exemplar listing. It is refused before any work is done.',
     fix: 'Lower `steps` or `restarts`. The problem carries `limit` and `requested`, both in GFLOP.',
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The gallery page: the images are plain <img src> tags on API URLs; this fills in, under each, the probability
  * the model gives the class for that image, read from the X-Ascent-Probability and X-Ascent-Predicted headers of
- * the same URL (an immutable response: the image and this request share one computation and the HTTP cache).
+ * the same URL (an immutable response: the image and this request share one computation and the HTTP cache),
+ * and shows an image's animation (its data-gif URL) while it is pointed at or focused, or while "Animate all" is on.
  */
 import { ApiError, asProblem, problemOf } from './api.ts';
 import { fmtP } from './format.ts';
@@ -16,14 +17,37 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Swaps images between their still (data-still) and animated (data-gif) URLs. */
+function bindAnimations(): void {
+  const toggle = document.querySelector<HTMLInputElement>('#animate-all');
+  const images = [...document.querySelectorAll<HTMLImageElement>('img[data-gif]')];
+  const show = (img: HTMLImageElement, animated: boolean) => {
+    const url = animated ? img.dataset.gif! : img.dataset.still!;
+    if (img.getAttribute('src') !== url) img.src = url;
+  };
+  for (const img of images) {
+    const link = img.closest('a') ?? img;
+    const on = () => show(img, true);
+    const off = () => show(img, toggle?.checked ?? false);
+    link.addEventListener('mouseenter', on);
+    link.addEventListener('focus', on);
+    link.addEventListener('mouseleave', off);
+    link.addEventListener('blur', off);
+  }
+  toggle?.addEventListener('change', () => {
+    for (const img of images) show(img, toggle.checked);
+  });
+}
+
 export function initGallery(): void {
+  bindAnimations();
   const status = byId('gallery-status');
   const images = [...document.querySelectorAll<HTMLImageElement>('img[data-labels]')];
   let done = 0;
   let failed = 0;
   status.textContent = `Computing the probabilities of ${images.length} images…`;
   void eachLimited(images, 2, async (img) => {
-    const url = img.getAttribute('src')!;
+    const url = img.dataset.still ?? img.getAttribute('src')!;
     const caption = document.querySelector<HTMLElement>(`[data-p-for="${CSS.escape(url)}"]`);
     try {
       const res = await fetch(url);

@@ -15,12 +15,12 @@ import { AddressState, byId, classOptions, paramControls, type Control, clearPro
 /** Parameters that have a control on the page (an element with data-param), besides mask (the rectangle). */
 export const CONTROLLED = [
   'model', 'class', 'minus', 'target', 'optimizer', 'lr', 'steps', 'init', 'sample', 'seed', 'min', 'max', 'eps', 'norm',
-  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view',
+  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view', 'prior',
 ] as const;
 /** Parameters without a control: taken from the page address and sent unchanged (shown as "also sent"). */
-export const PASS_THROUGH = ['mask', 'layer', 'unit', 'x', 'scale', 'colormap'] as const;
-/** Managed by the page itself (png for the image, json for the fallback). */
-export const MANAGED = ['format'] as const;
+export const PASS_THROUGH = ['mask', 'layer', 'unit', 'x', 'scale', 'colormap', 'zmax'] as const;
+/** Managed by the page itself (png for the image, gif for its animation, json for the fallback). */
+export const MANAGED = ['format', 'frames', 'frame_spacing', 'caption'] as const;
 
 const RECT = /^(\d+),(\d+),(\d+),(\d+)$/;
 
@@ -56,6 +56,8 @@ export function initPlayground(): void {
   const plot = byId('plot') as unknown as SVGSVGElement;
   const urlInput = byId<HTMLInputElement>('url');
   const jsonLink = byId<HTMLAnchorElement>('json-link');
+  const gifLink = byId<HTMLAnchorElement>('gif-link');
+  const animateButton = byId<HTMLButtonElement>('animate');
   const copyStatus = byId('copy-status');
   const extrasBox = byId('extras');
   const extrasList = byId('extras-list');
@@ -69,6 +71,9 @@ export function initPlayground(): void {
   let running: AbortController | undefined;
   let shownQuery: string | undefined;
   let shownAlt = '';
+  /** the result is shown as its animation (format=gif) */
+  let animated = false;
+  const imageUrl = (q: string) => `/api/v1/maximize?${q}${animated ? '&format=gif' : ''}`;
   let plotData: PlotData | undefined;
 
   const { control, controls } = paramControls(form);
@@ -122,7 +127,7 @@ export function initPlayground(): void {
     maskInputs.forEach((input, i) => { input.value = rect ? rect[i + 1]! : input.defaultValue; });
     const controlled = new Set<string>(CONTROLLED);
     for (const [k, v] of Object.entries(values)) {
-      if (controlled.has(k) || k === 'format' || (k === 'mask' && rect)) continue;
+      if (controlled.has(k) || (MANAGED as readonly string[]).includes(k) || (k === 'mask' && rect)) continue;
       extras[k] = v;
     }
     updateDependent();
@@ -275,7 +280,7 @@ export function initPlayground(): void {
     const what = r.label !== null ? `${r.label}${r.minusLabel ? ` minus ${r.minusLabel}` : ''}` : 'the chosen unit';
     shownAlt = `Input that maximizes ${what} (${r.model})`;
     img.alt = `${shownAlt}; the model says ${r.predicted.label}${r.probability !== null ? `, p(${r.label}) = ${fmtP(r.probability)}` : ''}.`;
-    if (img.getAttribute('src') !== src) img.src = src;
+    if (img.getAttribute('src') !== imageUrl(q)) img.src = imageUrl(q);
 
     const objectiveOf = r.label !== null
       ? `${r.target}(${r.label})${r.minusLabel ? ` − ${r.target}(${r.minusLabel})` : ''}`
@@ -294,8 +299,9 @@ export function initPlayground(): void {
       probability: probability ? [probability.map((v, i): [number, number] => [i + 1, v])] : [],
       probabilityOf: r.label ?? undefined,
     });
-    urlInput.value = new URL(src, location.href).href;
+    urlInput.value = new URL(imageUrl(q), location.href).href;
     jsonLink.href = `${src}&format=json`;
+    gifLink.href = `${src}&format=gif`;
 
     const rect = parseSearch(q).mask;
     const m = rect ? RECT.exec(rect) : null;
@@ -337,6 +343,13 @@ export function initPlayground(): void {
       applyValues(values);
       return true;
     },
+  });
+  animateButton.addEventListener('click', () => {
+    animated = !animated;
+    animateButton.setAttribute('aria-pressed', String(animated));
+    if (shownQuery === undefined) return;
+    img.src = imageUrl(shownQuery);
+    urlInput.value = new URL(imageUrl(shownQuery), location.href).href;
   });
   byId('extras-clear').addEventListener('click', () => {
     extras = {};

@@ -33,13 +33,13 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     await server?.stop();
   }, 30_000);
 
-  /** A new tab that fails the test on script errors. */
-  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  /** A new tab that fails the test on script errors; `until`: what page.goto waits for (load: every image too). */
+  async function open(path: string, until: 'load' | 'domcontentloaded' = 'load'): Promise<{ page: Page; errors: string[] }> {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
-    await page.goto(`${base}${path}`);
+    await page.goto(`${base}${path}`, { waitUntil: until });
     return { page, errors };
   }
 
@@ -168,19 +168,38 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
   });
 
   it('gallery: every image loads and carries the probability it reached', async () => {
-    const { page, errors } = await open('/gallery/');
+    // eighty images computed on first sight: the test waits for them below, not in goto
+    const { page, errors } = await open('/gallery/', 'domcontentloaded');
     const count = await page.locator('img[data-labels]').count();
-    expect(count).toBe(2 * 2 * 10);
+    expect(count).toBe(2 * 3 * 10); // models x (raw, natural, prior) x classes
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-labels]')].every((i) => i.complete), undefined, { timeout: 150_000 });
     const broken = await page.$$eval('img[data-labels]', (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).map((i) => i.getAttribute('src')));
     expect(broken).toEqual([]);
     // the images are plain <img src> tags on API URLs
     expect(await page.$$eval('img[data-labels]', (imgs) => imgs.every((i) => i.getAttribute('src')!.startsWith('/api/v1/maximize?model=')))).toBe(true);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-p-for]')].every((c) => /^p = \d/.test(c.textContent ?? '')), undefined, { timeout: 150_000 });
+    // per class, the nine test images the model scores highest, next to the two ascent images
+    const exemplars = page.locator('figure[data-variant="exemplars"] img');
+    expect(await exemplars.count()).toBe(2 * 10);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('figure[data-variant="exemplars"] img')].every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 60_000 });
     expect(errors).toEqual([]);
     await shot(page, 'gallery');
+
+    // pointing at an image shows its animation; leaving it, the still image again
+    const first = page.locator('img[data-gif]').first();
+    await first.hover();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img[data-gif]')!;
+      return img.getAttribute('src')!.endsWith('&format=gif') && img.complete && img.naturalWidth === 224;
+    }, undefined, { timeout: 60_000 });
+    await page.mouse.move(0, 0);
+    expect(await first.getAttribute('src')).toBe(await first.getAttribute('data-still'));
+    // "Animate all": every ascent image becomes its animation, and every animation loads
+    await page.check('#animate-all');
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-gif]')].every((i) => i.getAttribute('src') === i.dataset.gif && i.complete && i.naturalWidth === 224), undefined, { timeout: 150_000 });
+    expect(errors).toEqual([]);
     await page.close();
-  }, 200_000);
+  }, 400_000);
 
   it('adversarial: the original, the perturbation and the result, and a changed prediction', async () => {
     const { page, errors } = await open('/adversarial/');

@@ -2,7 +2,8 @@
  * The kernel runs the whole ascent (optimizer, regularizers, projection) inside WebAssembly. Given the same
  * gradients it must do what functions/engine/ does: the TypeScript loop `ascend`, fed the kernel's own gradient
  * per step, and the kernel's loop give the same images bit for bit, for every optimizer, regularizer and
- * constraint; the traces agree to the last bits of exp() in the reported probability.
+ * constraint; the traces agree to the last bits of exp() in the reported probability; the images kept at chosen
+ * steps (an animation's frames) are the same too, the last one the final image.
  * And a program with an op the kernel does not cover is refused with the op's name (it runs on onnxruntime).
  */
 import { readFileSync } from 'node:fs';
@@ -80,15 +81,22 @@ describe('the kernel\'s loop equals the TypeScript engine on the same gradients'
     });
   }
 
-  it('the CNN too, with progress reported in chunks of steps', async () => {
+  it('the CNN too, with progress reported in chunks of steps and snapshots between them', async () => {
     const { loop, runner } = await programs('fashion-cnn');
-    const s = spec({ steps: 24, regularization: { l2: 0.005, tv: 0.05, blur: 0.5, blurEvery: 2, jitter: 1 } });
+    const s = spec({ steps: 24, snapshots: [0, 1, 7, 13, 24], regularization: { l2: 0.005, tv: 0.05, blur: 0.5, blurEvery: 2, jitter: 1 } });
     const expected = await ascend(runner, s);
     const seen: number[] = [];
     const actual = await loop.ascend({ ...s, onStep: (t, trace) => { seen.push(t); expect(trace.objective[0]).toHaveLength(Math.max(t, trace.objective[0]!.length)); } });
     expect(seen).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect(actual.images).toEqual(expected.images);
     expect(actual.probabilities).toEqual(expected.probabilities);
+    expect(actual.snapshots!.map((f) => f.step)).toEqual([0, 1, 7, 13, 24]);
+    expect(actual.snapshots).toEqual(expected.snapshots);
+    expect(actual.snapshots!.at(-1)!.levels).toEqual(actual.levels);
+    // without progress: one call per snapshot step
+    const quiet = await loop.ascend(s);
+    expect(quiet.snapshots).toEqual(expected.snapshots);
+    expect(quiet.images).toEqual(expected.images);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The official ONNX checker (Debian's python3-onnx, `onnx.checker.check_model(model, full_check=True)`, which
- * includes strict shape inference) accepts both files.
+ * includes strict shape inference) accepts both models and both image priors.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ for path in sys.argv[1:]:
 `;
 
 describe('onnx.checker', () => {
-  it('check_model(full_check=True) passes on both models', (ctx) => {
+  it('check_model(full_check=True) passes on both models and both priors', (ctx) => {
     const python = pythonWithOnnx();
     if (!python) {
       if (process.env['CI'] === 'true') throw new Error(`${MISSING}: the ONNX checker test cannot run`);
@@ -35,7 +35,7 @@ describe('onnx.checker', () => {
       ctx.skip(MISSING);
       return;
     }
-    const files = MODEL_IDS.map((id) => `${MODELS_DIR}${id}.onnx`);
+    const files = [...MODEL_IDS.map((id) => `${MODELS_DIR}${id}.onnx`), ...['fashion', 'digits'].map((id) => `${MODELS_DIR}priors/${id}.onnx`)];
     const r = spawnSync(python, ['-c', CHECK, ...files], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
