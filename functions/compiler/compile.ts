@@ -143,7 +143,11 @@ function freeReservedNames(m: OnnxModel): OnnxModel {
   return { ...m, graph: { ...m.graph, nodes, initializers } };
 }
 
-export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
+/**
+ * Pass 1 on its own: the legalized, shape-inferred working graph of a model (composed with its prior when asked)
+ * and the name builder that extends it, for compileGradient and for questions about a model's tensors (layers.ts).
+ */
+export function analyze(source: OnnxModel | Uint8Array, options: Pick<CompileOptions, 'input' | 'output' | 'prior'> = {}): { w: WorkGraph; b: GraphBuilder; model: OnnxModel } {
   let model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
   let inputName = options.input;
   if (options.prior) {
@@ -167,6 +171,12 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
 
   const w = legalizeAndInfer(patched, input, output, b);
   if (!w.info.has(output.name)) throw new ModelError(`output "${output.name}" is not computed by any node`);
+  return { w, b, model };
+}
+
+export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
+  const { w, b, model } = analyze(source, options);
+  const { input, output } = w;
   const flops = forwardFlops(w);
   const head = findHead(w);
   const target = buildTarget(w, head, options.target ?? 'logit', b);
