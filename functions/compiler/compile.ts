@@ -1,7 +1,8 @@
 /**
  * compileGradient: an ONNX classifier in, an ONNX "gradient program" out. The program takes the model's input
  * and `objective_weights` and returns, in one onnxruntime run, the model's output, its logits, the objective
- * sum_c w[c] t[c] per sample and `grad`, the exact gradient of the objective with respect to the input.
+ * sum_c w[c] t[c] per sample and `grad`, the exact gradient of the objective with respect to the input; and, when
+ * asked (`wrt`), named intermediate tensors with the gradient of the objective with respect to each.
  *
  *   decode -> pick input/output -> legalize + infer (pass 1) -> target -> rewrites that cheapen the backward pass
  *   -> objective -> differentiate (pass 2)
@@ -17,6 +18,7 @@ import { withPrior, type PriorComposition } from './prior.js';
 import { rewriteForBackward } from './rewrite.js';
 import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
+import type { WorkGraph } from './graph.js';
 import type { Tensor } from '../onnx/tensor.js';
 
 export const TARGET_OPSET = 17;
@@ -34,6 +36,19 @@ export interface CompileOptions {
    * gradient is d objective / d z of the composition (see prior.ts). `min`/`max`: the model's pixel range.
    */
   prior?: { generator: OnnxModel | Uint8Array } & PriorComposition;
+  /**
+   * Intermediate tensors to differentiate the objective with respect to, besides the input: the program also
+   * outputs each of them and its gradient (Grad-CAM reads a feature map and the gradient on it).
+   */
+  wrt?: string[];
+}
+
+/** An intermediate tensor the program differentiates with respect to: its name (also the output holding its value) and the output holding its gradient. */
+export interface WrtOutput {
+  tensor: string;
+  grad: string;
+  /** null: rank unknown */
+  shape: Dim[] | null;
 }
 
 /** Everything about a compiled program except the graph itself: serializable, stored beside its ONNX bytes. */
@@ -54,6 +69,8 @@ export interface ProgramMeta {
   opTypes: Record<string, number>;
   /** estimated FLOPs of one forward pass for one sample (see cost.ts); a gradient step is about 3x */
   forwardFlops: number;
+  /** the intermediate tensors differentiated with respect to (CompileOptions.wrt); absent or empty: none */
+  wrt?: WrtOutput[];
 }
 
 export interface GradientProgram extends ProgramMeta {
@@ -126,7 +143,11 @@ function freeReservedNames(m: OnnxModel): OnnxModel {
   return { ...m, graph: { ...m.graph, nodes, initializers } };
 }
 
-export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
+/**
+ * Pass 1 on its own: the legalized, shape-inferred working graph of a model (composed with its prior when asked)
+ * and the name builder that extends it, for compileGradient and for questions about a model's tensors (layers.ts).
+ */
+export function analyze(source: OnnxModel | Uint8Array, options: Pick<CompileOptions, 'input' | 'output' | 'prior'> = {}): { w: WorkGraph; b: GraphBuilder; model: OnnxModel } {
   let model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
   let inputName = options.input;
   if (options.prior) {
@@ -150,10 +171,18 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
 
   const w = legalizeAndInfer(patched, input, output, b);
   if (!w.info.has(output.name)) throw new ModelError(`output "${output.name}" is not computed by any node`);
+  return { w, b, model };
+}
+
+export function compileGradient(source: OnnxModel | Uint8Array, options: CompileOptions = {}): GradientProgram {
+  const { w, b, model } = analyze(source, options);
+  const { input, output } = w;
   const flops = forwardFlops(w);
   const head = findHead(w);
   const target = buildTarget(w, head, options.target ?? 'logit', b);
-  rewriteForBackward(w, new Set([...model.graph.outputs.map((o) => o.name), output.name, head.logits, target.tensor]), b);
+  const wrt = [...new Set(options.wrt ?? [])];
+  for (const t of wrt) checkWrt(w, t);
+  rewriteForBackward(w, new Set([...model.graph.outputs.map((o) => o.name), output.name, head.logits, target.tensor, ...wrt]), b);
 
   // objective[n] = sum_c target[n, c] * objective_weights[(n | 0), c]
   const targetShape = w.info.get(target.tensor)!.shape!;
@@ -179,12 +208,21 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
   }
 
   // d objective / d target = the weights broadcast to the target's shape: the seed of the backward pass
-  const gradOf = differentiate(w, target.tensor, b, (h) => b.op('Expand', [NAMES.weights, h.shapeOf(target.tensor)], {}, 'seed'));
-  b.nodes.push({ name: b.fresh('grad_node'), opType: 'Identity', domain: '', inputs: [gradOf], outputs: [NAMES.grad], attrs: {} });
+  const gradOf = differentiate(w, target.tensor, b, (h) => b.op('Expand', [NAMES.weights, h.shapeOf(target.tensor)], {}, 'seed'), wrt);
+  b.nodes.push({ name: b.fresh('grad_node'), opType: 'Identity', domain: '', inputs: [gradOf.input], outputs: [NAMES.grad], attrs: {} });
   w.info.set(NAMES.grad, { dtype: 'float32', shape: input.shape });
+  const wrtOutputs: WrtOutput[] = wrt.map((tensor, i) => {
+    const grad = b.fresh(`grad_wrt_${tensor}`);
+    b.nodes.push({ name: b.fresh(`${grad}_node`), opType: 'Identity', domain: '', inputs: [gradOf.wrt[i]!], outputs: [grad], attrs: {} });
+    const shape = w.info.get(tensor)!.shape;
+    w.info.set(grad, { dtype: 'float32', shape });
+    return { tensor, grad, shape };
+  });
   for (const [k, t] of b.initializers) w.initializers.set(k, t);
 
-  const outputs = [output.name, ...(head.logits !== output.name ? [head.logits] : []), NAMES.objective, NAMES.grad];
+  const outputs = [...new Set([
+    output.name, head.logits, NAMES.objective, NAMES.grad, ...wrtOutputs.flatMap((o) => [o.tensor, o.grad]),
+  ])];
   const { nodes, initializers } = prune([...w.nodes, ...b.nodes], w.initializers, outputs);
   const opTypes: Record<string, number> = {};
   for (const n of model.graph.nodes) {
@@ -218,7 +256,16 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
     target,
     opTypes,
     forwardFlops: flops,
+    ...(wrtOutputs.length ? { wrt: wrtOutputs } : {}),
   };
+}
+
+/** A tensor the objective can be differentiated with respect to: computed by the model's nodes from the input. */
+function checkWrt(w: WorkGraph, t: string): void {
+  if (t === w.input.name) throw new ModelError(`"${t}" is the model input, not an intermediate tensor (its gradient is always computed)`);
+  const info = w.info.get(t);
+  if (!info) throw new ModelError(`the model has no tensor named "${t}"`);
+  if (info.dtype !== 'float32' || !w.active.has(t)) throw new ModelError(`tensor "${t}" does not depend on the model input; there is no gradient with respect to it`);
 }
 
 function classesOf(shape: (number | string | null)[] | null | undefined, fallback: number): number {

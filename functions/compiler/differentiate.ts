@@ -6,7 +6,7 @@
  */
 import { A, type OnnxNode } from '../onnx/model.js';
 import { tensor } from '../onnx/tensor.js';
-import { CompileError, RuleError, type NodeProblem } from './errors.js';
+import { CompileError, ModelError, RuleError, type NodeProblem } from './errors.js';
 import { RULES } from './ops/index.js';
 import { fmt, type Dim } from './shapes.js';
 import type { GraphBuilder } from '../onnx/builder.js';
@@ -14,10 +14,12 @@ import type { WorkGraph } from './graph.js';
 import type { TensorInfo, VjpContext } from './ops/types.js';
 
 /**
- * Emits the gradient with respect to the graph input of the objective sum_c w[c] t[c]: the backward pass starts
- * at the target tensor t with the seed `seed(helpers)` (its gradient, the weights broadcast to t's shape).
+ * Emits the gradient of the objective sum_c w[c] t[c] with respect to the graph input, and to the intermediate
+ * tensors `wrt`: the backward pass starts at the target tensor t with the seed `seed(helpers)` (its gradient, the
+ * weights broadcast to t's shape). A tensor's gradient is complete once every node reading it is done, which the
+ * reverse topological order guarantees before its producer is reached.
  */
-export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder, seed: (h: Helpers) => string): string {
+export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder, seed: (h: Helpers) => string, wrt: readonly string[] = []): { input: string; wrt: string[] } {
   const helpers = makeHelpers(w, b);
 
   // The nodes that lie on a path from the input to the objective.
@@ -84,8 +86,13 @@ export function differentiate(w: WorkGraph, objective: string, b: GraphBuilder, 
   }
   if (problems.length > 0) throw new CompileError(problems);
 
+  const wrtGrads = wrt.map((t) => {
+    const g = total(t);
+    if (!g) throw new ModelError(`the objective does not depend on tensor "${t}" (it lies after the target or off its path)`);
+    return g;
+  });
   // The objective may not depend on the input at all: then the gradient is zero.
-  return total(w.input.name) ?? b.op('Sub', [w.input.name, w.input.name], {}, 'zero_grad');
+  return { input: total(w.input.name) ?? b.op('Sub', [w.input.name, w.input.name], {}, 'zero_grad'), wrt: wrtGrads };
 }
 
 export type Helpers = Pick<VjpContext, 'f32' | 'i64' | 'shapeOf' | 'unbroadcast' | 'reshapeLike'>;

@@ -9,12 +9,19 @@ import { logSumExp } from './softmax.js';
 import type { Ort, OrtSession } from './ort-types.js';
 
 export interface StepOutput {
-  /** d objective / d x, same layout as x */
+  /** d objective / d x, same layout as x (empty for a runner made without the input gradient) */
   grad: Float32Array;
   /** per sample */
   objective: Float32Array;
   /** [n, classes] */
   logits: Float32Array;
+  /** for each intermediate tensor of the program (meta.wrt): its value and d objective / d tensor, n samples each */
+  wrt: { value: Float32Array; grad: Float32Array }[];
+}
+
+export interface RunnerOptions {
+  /** fetch d objective / d x (default true); false when only the intermediate tensors' gradients are wanted */
+  inputGradient?: boolean;
 }
 
 export interface GradientRunner {
@@ -45,16 +52,21 @@ export interface GradientRunner {
 const objectiveFromLogits = (p: ProgramMeta) => p.target.kind !== 'tensor' && p.units === p.classes;
 
 /**
- * The program outputs a runner fetches: the gradient, the logits and, for a tensor target, the objective. Not the
- * model's own output (e.g. probabilities). Programs encoded with only these (encodeProgram(p, runnerOutputs(meta)))
- * skip the nodes of the others.
+ * The program outputs a runner fetches: the gradient, the logits, for a tensor target the objective, and the
+ * intermediate tensors with their gradients. Not the model's own output (e.g. probabilities). Programs encoded with
+ * only these (encodeProgram(p, runnerOutputs(meta))) skip the nodes of the others.
  */
-export function runnerOutputs(p: ProgramMeta): string[] {
-  return [p.outputs.grad, p.outputs.logits, ...(objectiveFromLogits(p) ? [] : [p.outputs.objective])];
+export function runnerOutputs(p: ProgramMeta, options: RunnerOptions = {}): string[] {
+  return [...new Set([
+    ...(options.inputGradient === false ? [] : [p.outputs.grad]),
+    p.outputs.logits,
+    ...(objectiveFromLogits(p) ? [] : [p.outputs.objective]),
+    ...(p.wrt ?? []).flatMap((t) => [t.tensor, t.grad]),
+  ])];
 }
 
-/** A runner for a program given as ONNX bytes (encodeProgram) and its metadata (programMeta). */
-export async function createRunner(ort: Ort, bytes: Uint8Array, program: ProgramMeta): Promise<GradientRunner> {
+/** A runner for a program given as ONNX bytes (encodeProgram(p, runnerOutputs(meta, options))) and its metadata (programMeta). */
+export async function createRunner(ort: Ort, bytes: Uint8Array, program: ProgramMeta, options: RunnerOptions = {}): Promise<GradientRunner> {
   const session: OrtSession = await ort.InferenceSession.create(bytes, {
     logSeverityLevel: 3,
     graphOptimizationLevel: 'all',
@@ -67,7 +79,9 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
   const units = program.units;
 
   const fromLogits = objectiveFromLogits(program);
-  const fetches = runnerOutputs(program);
+  const fetches = runnerOutputs(program, options);
+  const inputGradient = options.inputGradient !== false;
+  const wrt = program.wrt ?? [];
 
   async function runBatch(x: Float32Array, n: number, weights: Float32Array, wRows: number): Promise<StepOutput> {
     const out = await session.run({
@@ -76,9 +90,10 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
     }, fetches);
     const logits = out[program.outputs.logits]!.data as Float32Array;
     return {
-      grad: out[program.outputs.grad]!.data as Float32Array,
+      grad: inputGradient ? out[program.outputs.grad]!.data as Float32Array : new Float32Array(0),
       objective: fromLogits ? objectiveOf(program.target.kind as TargetKind, logits, n, classes, weights, wRows) : out[program.outputs.objective]!.data as Float32Array,
       logits,
+      wrt: wrt.map((t) => ({ value: out[t.tensor]!.data as Float32Array, grad: out[t.grad]!.data as Float32Array })),
     };
   }
 
@@ -101,9 +116,10 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
         return runBatch(x, n, weights, shared ? 1 : n);
       }
       // fixed batch: chunks of `fixedBatch`, the last one padded
-      const grad = new Float32Array(n * sampleSize);
+      const grad = new Float32Array(inputGradient ? n * sampleSize : 0);
       const objective = new Float32Array(n);
       const logits = new Float32Array(n * classes);
+      let tensors: StepOutput['wrt'] = [];
       for (let start = 0; start < n; start += fixedBatch) {
         const count = Math.min(fixedBatch, n - start);
         const xb = new Float32Array(fixedBatch * sampleSize);
@@ -111,11 +127,17 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
         const wb = new Float32Array(fixedBatch * units);
         for (let i = 0; i < count; i++) wb.set(shared ? weights : weights.subarray((start + i) * units, (start + i + 1) * units), i * units);
         const r = await runBatch(xb, fixedBatch, wb, fixedBatch);
-        grad.set(r.grad.subarray(0, count * sampleSize), start * sampleSize);
+        if (inputGradient) grad.set(r.grad.subarray(0, count * sampleSize), start * sampleSize);
         objective.set(r.objective.subarray(0, count), start);
         logits.set(r.logits.subarray(0, count * classes), start * classes);
+        if (start === 0) tensors = r.wrt.map((t) => ({ value: new Float32Array((t.value.length / fixedBatch) * n), grad: new Float32Array((t.grad.length / fixedBatch) * n) }));
+        r.wrt.forEach((t, i) => {
+          const per = t.value.length / fixedBatch;
+          tensors[i]!.value.set(t.value.subarray(0, count * per), start * per);
+          tensors[i]!.grad.set(t.grad.subarray(0, count * per), start * per);
+        });
       }
-      return { grad, objective, logits };
+      return { grad, objective, logits, wrt: tensors };
     },
   };
 }

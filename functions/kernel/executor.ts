@@ -10,7 +10,7 @@
  * `ascend` with this program's gradients.
  */
 import * as abi from './abi.js';
-import { planBatch, planProgram, type KernelPlan } from './plan.js';
+import { planBatch, planProgram, Unsupported, type KernelPlan } from './plan.js';
 import { project } from '../engine/constraints.js';
 import { adamCorrections, OPTIMIZERS } from '../engine/optimizers.js';
 import { rng } from '../engine/prng.js';
@@ -45,6 +45,7 @@ const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /** Throws Unsupported (plan.ts) when the kernel cannot run the program; otherwise returns its plan at batch 1. */
 export function kernelPlan(graph: OnnxGraph, meta: ProgramMeta): KernelPlan {
+  if (meta.wrt?.length) throw new Unsupported('the kernel returns the input gradient only, not gradients with respect to intermediate tensors');
   return planProgram(graph, meta, planBatch(meta, 1), 0);
 }
 
@@ -184,6 +185,7 @@ export class KernelProgram {
       grad: this.f32(a.g, n * this.sampleSize).slice(),
       objective: this.f32(a.objective, n).slice(),
       logits: this.f32(a.logits, n * this.classes).slice(),
+      wrt: [],
     };
   }
 

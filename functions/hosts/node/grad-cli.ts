@@ -1,8 +1,9 @@
 /**
- * npm run -s grad -- MODEL.onnx --out OUT.onnx [--target logit|logprob|prob|TENSOR] [--input NAME] [--output NAME]
+ * npm run -s grad -- MODEL.onnx --out OUT.onnx [--target logit|logprob|prob|TENSOR] [--wrt TENSOR]... [--input NAME] [--output NAME]
  *
  * Writes the gradient program of an ONNX classifier: inputs are the model's input and `objective_weights`
- * ([1 or N, units]); outputs are the model's output, its logits, `objective` and `grad`. Prints a summary (or the
+ * ([1 or N, units]); outputs are the model's output, its logits, `objective` and `grad`, and for each --wrt tensor
+ * its value and `grad_wrt_<tensor>`. Prints a summary (or the
  * reason the model cannot be differentiated) and exits non-zero on failure.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CompileError, ModelError, compileGradient, encodeProgram } from '../../compiler/index.js';
 import { OnnxFormatError } from '../../onnx/model.js';
 
-const usage = 'usage: npm run -s grad -- MODEL.onnx --out OUT.onnx [--target logit|logprob|prob|TENSOR] [--input NAME] [--output NAME]';
+const usage = 'usage: npm run -s grad -- MODEL.onnx --out OUT.onnx [--target logit|logprob|prob|TENSOR] [--wrt TENSOR]... [--input NAME] [--output NAME]';
 
 function main(): number {
   let args;
@@ -20,6 +21,7 @@ function main(): number {
       options: {
         out: { type: 'string', short: 'o' },
         target: { type: 'string', short: 't', default: 'logit' },
+        wrt: { type: 'string', multiple: true },
         input: { type: 'string' },
         output: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -45,6 +47,7 @@ function main(): number {
   try {
     const program = compileGradient(bytes, {
       target: values.target!,
+      ...(values.wrt ? { wrt: values.wrt } : {}),
       ...(values.input ? { input: values.input } : {}),
       ...(values.output ? { output: values.output } : {}),
     });
@@ -54,6 +57,7 @@ function main(): number {
     console.log(`  input   ${program.input.name} [${program.input.shape.join(', ')}]`);
     console.log(`  output  ${program.outputs.model} (${program.outputKind}); logits: ${program.outputs.logits}`);
     console.log(`  target  ${program.target.kind}${program.target.name ? ` ${program.target.name}` : ''}, ${program.units} units`);
+    for (const w of program.wrt ?? []) console.log(`  wrt     ${w.tensor} [${(w.shape ?? []).join(', ')}]: gradient in ${w.grad}`);
     console.log(`  wrote ${values.out}: ${g.nodes.length} nodes, opset 17; inputs ${g.inputs.map((i) => i.name).join(', ')}; outputs ${g.outputs.map((o) => o.name).join(', ')}`);
     console.log(`  cost    ~${(program.forwardFlops / 1e6).toFixed(2)} MFLOP forward per sample, ~3x for a gradient`);
     return 0;
