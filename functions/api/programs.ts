@@ -48,7 +48,7 @@ export interface Engines {
 }
 
 function kernelProgram(k: KernelProgram): Program {
-  return {
+  const program: Program = {
     engine: 'kernel',
     meta: k.meta,
     sampleSize: k.sampleSize,
@@ -56,9 +56,11 @@ function kernelProgram(k: KernelProgram): Program {
     fixedBatch: typeof k.meta.input.shape[0] === 'number' ? k.meta.input.shape[0] : null,
     run: async (x, n, w) => k.evaluate(x, n, w),
     exclusive: (work) => k.exclusive(work),
-    ascend: (spec) => k.exclusive(() => k.ascend(spec)),
+    // pixel space: the whole ascent in the kernel; through a prior: the engine's loop, one kernel evaluation a step
+    ascend: (spec) => k.exclusive(() => (spec.latent ? ascend(program, spec) : k.ascend(spec))),
     release: async () => {},
   };
+  return program;
 }
 
 /** onnxruntime's runner, created on first use */

@@ -49,6 +49,8 @@ export const OP_UNARY = 8;
 export const UN_RELU = 0;
 export const UN_EXP = 1;
 export const UN_NEG = 2;
+/** 1 / (1 + exp(-x)) */
+export const UN_SIGMOID = 3;
 
 /** Y = T > c ? A : b (a ReLU mask; T, A, Y of n elements, c and b scalars as f32 bits): [n, T, cBits, A, bBits, Y] */
 export const OP_SELECT_GT = 9;

@@ -14,7 +14,7 @@ import { resolveWindow } from '../compiler/ops/window.js';
 import {
   BIN_ADD, BIN_COPY, BIN_DIV, BIN_MUL, BIN_SUB, GEMM_RELU, GEMM_TRANS_B, OP_AFFINE, OP_AVGPOOL, OP_BINARY,
   OP_CONV, OP_CONV_T, OP_GEMM, OP_MAXPOOL, OP_REDUCE, OP_SELECT_GT, OP_SOFTMAX, OP_TRANSPOSE, OP_UNARY, OP_UNPOOL,
-  UN_EXP, UN_NEG, UN_RELU,
+  UN_EXP, UN_NEG, UN_RELU, UN_SIGMOID,
 } from './abi.js';
 import { size, Unsupported, type Planner, type Value } from './plan.js';
 
@@ -530,6 +530,7 @@ export const RULES: Record<string, Rule> = {
   Relu: unaryRule(UN_RELU),
   Exp: unaryRule(UN_EXP),
   Neg: unaryRule(UN_NEG),
+  Sigmoid: unaryRule(UN_SIGMOID),
 
   Greater: (p, n) => {
     const t = input(p, n, 0);

@@ -39,7 +39,7 @@ export interface MaximizePlan {
   prior?: PriorPlan;
   /**
    * the engine that computes the result, part of its canonical key: the model's (for a target whose program the
-   * kernel does not cover, the route finds onnxruntime instead); a search through a prior runs on onnxruntime
+   * kernel does not cover, the route finds onnxruntime instead); through a prior, of the composed program
    */
   engine: EngineName;
 }
@@ -57,7 +57,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const lr = q.lr ?? (prior ? PRIOR_SETTINGS.lr : defaultLr(given.settings, range.grid));
   const batch = q.restarts;
   const { output, twin } = planOutput(q, range.layout);
-  const engine: EngineName = prior ? 'onnxruntime' : info.engine ?? 'onnxruntime';
+  const engine: EngineName = info.engine ?? 'onnxruntime';
 
   // everything that determines the numbers (output options are added per format by canonicalEntries)
   const computation: Entries = [

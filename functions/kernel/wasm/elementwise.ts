@@ -4,7 +4,7 @@
  * select, softmax rows, reductions over a middle axis, a 4-axis transpose and the per-channel affine map of an
  * inference batch normalization.
  */
-import { BIN_ADD, BIN_COPY, BIN_DIV, BIN_MUL, BIN_SUB, UN_EXP, UN_NEG, UN_RELU } from '../abi';
+import { BIN_ADD, BIN_COPY, BIN_DIV, BIN_MUL, BIN_SUB, UN_EXP, UN_NEG, UN_RELU, UN_SIGMOID } from '../abi';
 
 @inline function op4(kind: i32, a: v128, b: v128): v128 {
   if (kind == BIN_ADD) return f32x4.add(a, b);
@@ -84,6 +84,8 @@ export function unary(kind: i32, n: i32, X: usize, Y: usize): void {
     for (; i < n; i++) store<f32>(Y + (<usize>i << 2), <f32>Math.exp(<f64>load<f32>(X + (<usize>i << 2))));
   } else if (kind == UN_NEG) {
     for (; i < n; i++) store<f32>(Y + (<usize>i << 2), -load<f32>(X + (<usize>i << 2)));
+  } else if (kind == UN_SIGMOID) {
+    for (; i < n; i++) store<f32>(Y + (<usize>i << 2), <f32>(1 / (1 + Math.exp(-<f64>load<f32>(X + (<usize>i << 2))))));
   }
 }
 
