@@ -10,6 +10,7 @@ import { bundledSamples } from './hosts/workerd/samples.js';
 import { loadOrt } from './hosts/workerd/ort.js';
 import { builtinProgram, instantiateKernel } from './hosts/workerd/kernel.js';
 import { r2Store } from './hosts/workerd/r2.js';
+import { nativeDeflate } from './hosts/workerd/deflate.js';
 import { UploadStore } from './registry/uploads.js';
 
 export interface Env {
@@ -35,6 +36,7 @@ export default {
         instantiateKernel,
         builtinProgram,
         samples: bundledSamples,
+        deflate: nativeDeflate,
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
         cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),

@@ -1,4 +1,5 @@
 /** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
+import type { Deflate } from '../encode/png.js';
 import type { Ort } from '../engine/ort-types.js';
 import type { InstantiateKernel } from '../kernel/executor.js';
 import type { PackedProgram } from '../kernel/pack.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   uploadToken?: string;
   /** the learned image priors (prior=); absent: none */
   priors?: PriorRegistry;
+  /** the zlib compressor of PNGs (absent: fflate, in JavaScript) */
+  deflate?: Deflate;
 }
 
 export interface AppContext extends AppDeps {

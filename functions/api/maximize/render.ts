@@ -7,7 +7,7 @@ import type { AscentResult } from '../../engine/ascent.js';
 import { at, sampleSize, type ImageLayout } from '../../engine/image.js';
 import { animate, type AnimationFrame } from '../../encode/animation.js';
 import { encodeGif } from '../../encode/gif.js';
-import { encodePng } from '../../encode/png.js';
+import { encodePng, type Deflate } from '../../encode/png.js';
 import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
@@ -48,11 +48,11 @@ export function rasterOf(r: AscentResult, layout: ImageLayout, s: number, view: 
   return { width, height, channels: channels === 3 ? 3 : 1, data };
 }
 
-export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpec, canonical: string): Uint8Array<ArrayBuffer> {
+export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpec, canonical: string, deflate?: Deflate): Promise<Uint8Array<ArrayBuffer>> {
   const which = output.pick === 'all' ? [...Array(plan.spec.batch).keys()] : [bestIndex(r)];
   const rasters = which.map((s) => enlarge(colorize(rasterOf(r, plan.spec.layout, s, output.view), output.colormap), output.scale));
   const image = rasters.length === 1 ? rasters[0]! : tile(rasters, Math.ceil(Math.sqrt(rasters.length)), Math.max(2, output.scale));
-  return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` });
+  return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` }, deflate);
 }
 
 /**
@@ -143,6 +143,7 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
 /** The result in one output format, as the immutable response cached under its canonical query. */
 export async function resultResponse(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, work: { gflop: number },
+  deflate?: Deflate,
 ): Promise<Response> {
   const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
   if (output.format !== 'json') {
@@ -156,7 +157,7 @@ export async function resultResponse(
       ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
     };
     if (output.format === 'gif') return new Response(renderGif(r, plan, output), { headers: { ...headers, ...summary, 'Content-Type': 'image/gif' } });
-    return new Response(renderPng(r, plan, output, query), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
+    return new Response(await renderPng(r, plan, output, query, deflate), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
   }
   const json = renderJson(r, plan, info, output, entries, query, work);
   return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });

@@ -74,7 +74,7 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
   if (q.format === 'png') {
     const tiles = chosen.map((i) => enlarge({ width: layout.width, height: layout.height, channels: 1, data: samples.pixels.subarray(i * size, (i + 1) * size) }, scale));
     const image = tiles.length === 1 ? tiles[0]! : tile(tiles, columns, GAP);
-    response = new Response(encodePng(image, { Software: 'Ascent', Comment: `/api/v1/exemplars?${canonical}` }), {
+    response = new Response(await encodePng(image, { Software: 'Ascent', Comment: `/api/v1/exemplars?${canonical}` }, c.var.app.deflate), {
       headers: { ...headers, 'Content-Type': 'image/png', 'X-Ascent-Samples': chosen.join(',') },
     });
   } else {

@@ -103,9 +103,10 @@ async function computeAndCache(c: Context<AppEnv>, planned: Prepared, twin: bool
   }
   const result = await runner.ascend({ ...spec, ...snapshots, ...(latent ? { latent } : {}), ...(onStep ? { onStep } : {}) });
   const work = { gflop: Number(gflop.toFixed(4)) };
-  const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work);
+  const { deflate } = c.var.app;
+  const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work, deflate);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];
-  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, work)));
+  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, work, deflate)));
   await Promise.all(writes);
   return { main, p };
 }

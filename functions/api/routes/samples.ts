@@ -29,7 +29,7 @@ export const samplesRoute = new Hono<AppEnv>()
       classes: Object.entries(byClass).map(([k, idx]) => ({ class: Number(k), label: SAMPLE_LABELS[Number(k)], first: idx[0], count: idx.length })),
     }, 200, { 'cache-control': 'public, max-age=3600' });
   })
-  .get('/:index', (c) => {
+  .get('/:index', async (c) => {
     const s = c.var.app.samples();
     const raw = c.req.param('index');
     if (!s) throw new ApiProblem(404, PROBLEM.notFound, 'This deployment ships no test images.');
@@ -41,7 +41,7 @@ export const samplesRoute = new Hono<AppEnv>()
     const size = s.height * s.width;
     const pixels = s.pixels.subarray(i * size, (i + 1) * size);
     if (query.format === 'png') {
-      const png = encodePng(enlarge({ width: s.width, height: s.height, channels: 1, data: pixels }, query.scale));
+      const png = await encodePng(enlarge({ width: s.width, height: s.height, channels: 1, data: pixels }, query.scale), {}, c.var.app.deflate);
       return c.body(png, 200, { 'content-type': 'image/png', 'cache-control': IMMUTABLE });
     }
     const k = s.labels[i]!;
