@@ -42,8 +42,11 @@ describe('unsupported ops', () => {
     expect(e.message).toMatch(/Erf \(nodes "erf_a", "erf_c"\).*Mish \(node "mish_d"\)/);
   });
 
-  it('refuses opsets below 7 with a ModelError', () => {
-    expect(() => compileGradient(opModel({ inputShape: [1, 4], opset: 6, nodes: [node('Relu', ['x'])] }))).toThrow(ModelError);
+  it('refuses opsets below 7 and above 23 with a ModelError naming the range it reads', () => {
+    for (const opset of [6, 24]) {
+      expect(() => compileGradient(opModel({ inputShape: [1, 4], opset, nodes: [node('Relu', ['x'])] })))
+        .toThrow(new ModelError(`the model uses ai.onnx opset ${opset}; Ascent reads opsets 7 to 23 (re-export with a supported opset)`));
+    }
   });
 });
 

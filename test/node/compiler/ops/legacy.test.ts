@@ -1,9 +1,9 @@
 /**
- * One small classifier written in the form of each ai.onnx opset the compiler reads (7, 9, 11, 13, 17, 20):
- * the rules legalize the old forms to opset 17 (BatchNormalization's spatial attribute, Clip min/max and Pad
- * pads/value as attributes before 11, Slice bounds as attributes before 10, Squeeze/Unsqueeze/ReduceSum axes as
- * attributes before 13, ReduceMean axes as an input from 18, Dropout's ratio attribute before 12, Softmax
- * coercing its input to 2-D at `axis` before 13). Output and gradient are compared with tf.grad.
+ * One small classifier written in the form of each ai.onnx opset the compiler reads, 7 to 23 (7, 9, 11, 13, 16,
+ * 17, 20, 21, 22, 23): the rules legalize the old forms to opset 17 (BatchNormalization's spatial attribute, Clip
+ * min/max and Pad pads/value as attributes before 11, Slice bounds as attributes before 10, Squeeze/Unsqueeze/
+ * ReduceSum axes as attributes before 13, ReduceMean axes as an input from 18, Dropout's ratio attribute before 12,
+ * Softmax coercing its input to 2-D at `axis` before 13). Output and gradient are compared with tf.grad.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { checkOps, type OpCase } from '../../helpers/check-op.js';
 import { node } from '../../helpers/op-graph.js';
 import { Rng } from '../../helpers/random.js';
 
-const OPSETS = [7, 9, 11, 13, 17, 20];
+const OPSETS = [7, 9, 11, 13, 16, 17, 20, 21, 22, 23];
 
 function legacyClassifier(opset: number, rng: Rng): OpCase {
   const W = rng.floats(3 * 2 * 3 * 3, -0.5, 0.5);
@@ -77,7 +77,7 @@ function legacyClassifier(opset: number, rng: Rng): OpCase {
 }
 
 describe('legacy opsets', () => {
-  it('legalize to the same function and gradient at opsets 7, 9, 11, 13, 17 and 20', async () => {
+  it('legalize to the same function and gradient at opsets 7 to 23', async () => {
     const rng = new Rng(91);
     expect(await checkOps(OPSETS.map((opset) => legacyClassifier(opset, rng)), 91)).toEqual([]);
   });
