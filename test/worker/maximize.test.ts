@@ -4,6 +4,9 @@
  */
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import cnnBytes from '../../models/fashion-cnn.onnx';
+import { loadOrt } from '../../functions/hosts/workerd/ort.js';
+import { decodeModel, encodeModel } from '../../functions/onnx/model.js';
 import { base64url, get, getJson, type MaximizeJson } from './helpers.js';
 
 const MODELS = ['fashion-mlp', 'fashion-cnn'];
@@ -57,12 +60,17 @@ describe('maximize as JSON', () => {
     p.probabilities.forEach((v, c) => expect(Math.abs(v - j.probabilities[c]!)).toBeLessThan(1e-5));
   });
 
-  it('keeps every value inside a narrower range given by min and max, projected every step', async () => {
-    const j = await getJson<MaximizeJson>('/api/v1/maximize?model=fashion-cnn&class=Bag&min=0.2&max=0.6&format=json');
+  it('keeps every value inside a range that is not on the 8-bit grid, up to its edges', async () => {
+    // 0.209 and 0.595 lie between levels (53.3 and 151.7 of 255): rounding to the nearest level would leave the
+    // range, so the result's levels must stop at 54 and 151
+    const [min, max] = [0.209, 0.595];
+    const j = await getJson<MaximizeJson>(`/api/v1/maximize?model=fashion-mlp&class=Bag&min=${min}&max=${max}&steps=64&format=json`);
     for (const v of j.image.data) {
-      expect(v).toBeGreaterThanOrEqual(0.2 - 1e-6);
-      expect(v).toBeLessThanOrEqual(0.6 + 1e-6);
+      expect(v).toBeGreaterThanOrEqual(min);
+      expect(v).toBeLessThanOrEqual(max);
     }
+    expect(Math.min(...j.image.levels)).toBe(54);
+    expect(Math.max(...j.image.levels)).toBe(151);
   });
 
   it('maximizes a contrast class - minus', async () => {
@@ -71,15 +79,37 @@ describe('maximize as JSON', () => {
     expect(j.probabilities[6]!).toBeGreaterThan(j.probabilities[0]!);
   });
 
-  it('maximizes a hidden unit of a named tensor', async () => {
-    const m = await getJson<{ id: string }>('/api/v1/models/fashion-cnn');
-    expect(m.id).toBe('fashion-cnn');
-    const r = await get('/api/v1/maximize?model=fashion-mlp&layer=logits&unit=3&format=json');
-    const j = (await r.json()) as MaximizeJson;
-    expect(r.status).toBe(200);
-    expect(j.predicted.class).toBe(3);
+  it('maximizes a hidden unit: the mean of one channel of a feature map', async () => {
+    // conv2d/Relu is fashion-cnn's first feature map, [N, 32, 26, 26]; the unit is channel 5
+    const [layer, unit] = ['conv2d/Relu', 5];
+    const j = await getJson<MaximizeJson & { score: number }>(
+      `/api/v1/maximize?model=fashion-cnn&layer=${encodeURIComponent(layer)}&unit=${unit}&sample=0&steps=64&format=json`,
+    );
+    // the channel's mean, measured on the returned image by onnxruntime running the model itself
+    const measured = await channelMean(j.image.levels, layer, unit);
+    expect(Math.abs(j.score - measured)).toBeLessThanOrEqual(1e-4 * Math.abs(measured));
+    const before = await channelMean(await sampleLevels(0), layer, unit);
+    // channel 5 starts at a mean of 0.03 on the T-shirt and ends near 0.27
+    expect(measured).toBeGreaterThan(5 * before);
+    expect(j.trace.objective[0]!).toBeCloseTo(before, 4);
   });
 });
+
+/** The mean of channel `unit` of fashion-cnn's tensor `name` for an image given as 8-bit levels. */
+async function channelMean(levels: number[], name: string, unit: number): Promise<number> {
+  const model = decodeModel(new Uint8Array(cnnBytes));
+  model.graph.outputs.push({ name, dtype: 'float32', shape: ['N', 'C', 'H', 'W'] });
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(encodeModel(model));
+  const out = await session.run({ input: new ort.Tensor('float32', Float32Array.from(levels, (v) => v / 255), [1, 28, 28]) });
+  const t = out[name]!;
+  const [, channels, h, w] = t.dims as number[];
+  expect(unit).toBeLessThan(channels!);
+  const data = t.data as Float32Array;
+  let sum = 0;
+  for (let i = 0; i < h! * w!; i++) sum += data[unit * h! * w! + i]!;
+  return sum / (h! * w!);
+}
 
 /** A shipped test image's 8-bit levels. */
 async function sampleLevels(index: number): Promise<number[]> {
@@ -88,35 +118,40 @@ async function sampleLevels(index: number): Promise<number[]> {
   return Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
-/** A shipped test image's values in the models' range [0, 1]. */
-async function samplePixels(index: number): Promise<number[]> {
-  return (await sampleLevels(index)).map((v) => v / 255);
-}
-
 describe('adversarial: a targeted attack inside an eps-ball', () => {
-  it.each([['fashion-mlp', 0.1], ['fashion-cnn', 0.15]] as const)('%s turns a test image of one class into another with max |x - x0| <= eps', async (model, eps) => {
-    const sample = 0; // the first shipped test image, a T-shirt/top
-    const start = await getJson<{ probabilities: number[]; sample: { class: number } }>(`/api/v1/predict?model=${model}&sample=${sample}`);
-    const target = 8; // Bag
-    expect(start.sample.class).not.toBe(target);
-    const j = await getJson<MaximizeJson & { params: Record<string, unknown> }>(
-      `/api/v1/maximize?model=${model}&class=${target}&sample=${sample}&eps=${eps}&norm=linf&optimizer=sign&lr=0.01&steps=100&format=json`,
-    );
-    expect(j.predicted.class).toBe(target);
-    const startPixels = await samplePixels(sample);
-    let worst = 0;
-    for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(j.image.data[i]! - startPixels[i]!));
-    expect(worst).toBeLessThanOrEqual(eps + 1e-6);
-    expect(worst).toBeGreaterThan(0);
+  /** The largest per-pixel change between two images given as levels, in the models' range [0, 1]. */
+  const linf = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!) / 255));
+
+  it("is the README's example: fashion-cnn takes test image 0, a T-shirt, for a Bag (p > 0.999) within 0.1 per pixel", async () => {
+    const url = '/api/v1/maximize?model=fashion-cnn&class=Bag&sample=0&eps=0.1&optimizer=sign&lr=0.01&steps=100';
+    const sample = await getJson<{ label: string }>('/api/v1/samples/0');
+    expect(sample.label).toBe('T-shirt/top');
+    const j = await getJson<MaximizeJson>(`${url}&format=json`);
+    expect(j.predicted.label).toBe('Bag');
+    expect(j.probability!).toBeGreaterThan(0.999);
+    const x0 = await sampleLevels(0);
+    expect(linf(j.image.levels, x0)).toBeLessThanOrEqual(0.1 + 1e-9);
+    expect(linf(j.image.levels, x0)).toBeGreaterThan(0.09);
+    // the perturbation (&view=delta): mid-gray exactly where the image did not change
+    const delta = decode(new Uint8Array(await (await get(`${url}&view=delta&colormap=gray&scale=1`)).arrayBuffer()));
+    for (let i = 0; i < 784; i++) expect(delta.data[i * delta.channels] === 128).toBe(j.image.levels[i] === x0[i]);
   });
 
-  it('respects an L2 ball', async () => {
-    const eps = 2;
-    const j = await getJson<MaximizeJson>(`/api/v1/maximize?model=fashion-mlp&class=Trouser&sample=0&eps=${eps}&norm=l2&format=json`);
-    const x0 = await samplePixels(0);
-    let sq = 0;
-    for (let i = 0; i < 784; i++) sq += (j.image.data[i]! - x0[i]!) ** 2;
-    expect(Math.sqrt(sq)).toBeLessThanOrEqual(eps + 1e-5);
+  it('turns the same T-shirt into a Bag for fashion-mlp too', async () => {
+    const j = await getJson<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Bag&sample=0&eps=0.1&optimizer=sign&lr=0.01&steps=100&format=json');
+    expect(j.predicted.label).toBe('Bag');
+    expect(linf(j.image.levels, await sampleLevels(0))).toBeLessThanOrEqual(0.1 + 1e-9);
+  });
+
+  it('stays inside an L2 ball that binds, also after the 8-bit rounding', async () => {
+    // here rounding each value to its nearest level would end 0.526 from the start: the quantizer must round
+    // toward the start instead
+    const eps = 0.5;
+    const j = await getJson<MaximizeJson>(`/api/v1/maximize?model=fashion-mlp&class=Bag&sample=0&eps=${eps}&norm=l2&steps=64&format=json`);
+    const x0 = await sampleLevels(0);
+    const distance = Math.hypot(...j.image.levels.map((v, i) => (v - x0[i]!) / 255));
+    expect(distance).toBeLessThanOrEqual(eps);
+    expect(distance).toBeGreaterThan(0.8 * eps);
   });
 
   it('only changes pixels inside the mask', async () => {
