@@ -60,6 +60,9 @@ async function judge(e: CorpusEntry, png: Uint8Array, scale: number): Promise<nu
 describe.skipIf(!corpusPresent)('uploading the corpus to the running product', () => {
   let server: Server;
   beforeAll(async () => {
+    // onnxruntime (for judging) starts here, not between two requests: its seconds of start-up would leave the
+    // server's keep-alive socket idle until the server closes it just as fetch reuses it ("other side closed")
+    await loadOrt();
     server = await startServer();
   }, 120_000);
   afterAll(async () => {
