@@ -1,6 +1,6 @@
 /** GET /api/v1/maximize/events: progress as server-sent events, then the result; cached results come at once. */
 import { describe, expect, it } from 'vitest';
-import { get } from './helpers.js';
+import { expectProblem, get } from './helpers.js';
 
 interface Event { event: string; data: unknown }
 
@@ -41,12 +41,17 @@ describe('maximize/events', () => {
     expect(again.events[0]!.data).toEqual(j);
   });
 
-  it('reports a problem found before computing as a 4xx, and one found while computing as an error event', async () => {
-    const bad = await get('/api/v1/maximize/events?model=fashion-mlp&class=7&steps=0');
-    expect(bad.status).toBe(400);
-    expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    const over = await events('/api/v1/maximize/events?model=fashion-cnn&class=7&steps=4096&restarts=64');
-    expect(over.events.map((e) => e.event)).toEqual(['error']);
-    expect((over.events[0]!.data as { status: number; detail: string }).detail).toMatch(/GFLOP/);
+  it('refuses what it can refuse before computing with a 4xx problem, not a stream with an error event', async () => {
+    const expectRefusal = async (path: string, status: number, parameter: string | null, detail: RegExp) => {
+      const r = await get(path);
+      const p = await expectProblem(r, status);
+      if (parameter !== null) expect(p.parameter).toBe(parameter);
+      expect(p.detail).toMatch(detail);
+    };
+    await expectRefusal('/api/v1/maximize/events?model=fashion-mlp&class=7&steps=0', 400, 'steps', /integer >= 1/);
+    // over the budget: 64 restarts x 4096 steps of the CNN
+    await expectRefusal('/api/v1/maximize/events?model=fashion-cnn&class=7&steps=4096&restarts=64', 422, null, /GFLOP/);
+    // a unit the tensor does not have is known once the program is
+    await expectRefusal('/api/v1/maximize/events?model=fashion-mlp&layer=logits&unit=99', 400, 'unit', /< 10/);
   });
 });

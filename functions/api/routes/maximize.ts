@@ -19,7 +19,7 @@ import { resultResponse } from '../maximize/render.js';
 import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
-import type { EngineName } from '../programs.js';
+import type { EngineName, Program } from '../programs.js';
 
 /** Compile problems caused by the request (an unknown layer name) are the client's; others are the model's. */
 function programProblem(e: unknown, target: string): never {
@@ -73,11 +73,19 @@ async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
   return { ...p, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
 
+/** A computation ready to run: its keys (for the engine that runs it), program, the engine's whole spec and cost. */
+interface Ready {
+  p: Prepared;
+  runner: Program;
+  spec: AscentSpec;
+  gflop: number;
+}
+
 /**
- * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
- * shows the image). Returns the response and the keys it was cached under.
+ * The program and spec of the plan (snapshots, a prior's search); refused with 422 when the request is over the
+ * budget (400 for a unit its tensor lacks), before anything runs.
  */
-async function computeAndCache(c: Context<AppEnv>, planned: Prepared, twin: boolean, onStep?: AscentSpec['onStep']): Promise<{ main: Response; p: Prepared }> {
+async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
   const { programs } = c.var.app;
   const { target } = planned.plan.objective;
   const prior = planned.plan.prior ? c.var.app.priors?.get(planned.plan.prior.id) : undefined;
@@ -101,14 +109,23 @@ async function computeAndCache(c: Context<AppEnv>, planned: Prepared, twin: bool
       pixels: { ...pixels, run: (x, n, w) => pixels.exclusive(() => pixels.run(x, n, w)) },
     };
   }
-  const result = await runner.ascend({ ...spec, ...snapshots, ...(latent ? { latent } : {}), ...(onStep ? { onStep } : {}) });
+  return { p, runner, spec: { ...spec, ...snapshots, ...(latent ? { latent } : {}) }, gflop };
+}
+
+/**
+ * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
+ * shows the image).
+ */
+async function computeAndCache(c: Context<AppEnv>, { p, runner, spec, gflop }: Ready, twin: boolean, onStep?: AscentSpec['onStep']): Promise<Response> {
+  const { plan, record } = p;
+  const result = await runner.ascend({ ...spec, ...(onStep ? { onStep } : {}) });
   const work = { gflop: Number(gflop.toFixed(4)) };
   const { deflate } = c.var.app;
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work, deflate);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];
   if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, work, deflate)));
   await Promise.all(writes);
-  return { main, p };
+  return main;
 }
 
 export const maximizeRoute = new Hono<AppEnv>()
@@ -122,16 +139,19 @@ export const maximizeRoute = new Hono<AppEnv>()
       hit.headers.set('X-Ascent-Cache', 'hit');
       return hit;
     }
-    const { main } = await computeAndCache(c, p, false);
+    const main = await computeAndCache(c, await ready(c, p), false);
     main.headers.set('X-Ascent-Cache', 'miss');
     return main;
   })
   // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `result` (the JSON
   // result, with `url`, the canonical URL of the image) or `error` (problem details). A cached result is sent at
-  // once; a computed one is cached (JSON and PNG) like a GET.
+  // once; a computed one is cached (JSON and PNG) like a GET. Problems found before computing (parameters, a unit
+  // the tensor lacks, the budget) are 4xx responses, not events.
   .get('/events', async (c) => {
     const p = await prepare(c);
-    const jsonQuery = p.plan.output.format === 'json' ? p.canonical : p.twin;
+    const jsonQuery = (q: Prepared) => (q.plan.output.format === 'json' ? q.canonical : q.twin);
+    const cached = await c.var.app.cache.match(jsonQuery(p));
+    const program = cached ? undefined : await ready(c, p);
     const steps = p.plan.spec.steps;
     const every = Math.max(1, Math.floor(steps / 64));
     let finished!: () => void;
@@ -139,14 +159,13 @@ export const maximizeRoute = new Hono<AppEnv>()
     c.header('X-Ascent-Params', p.canonical);
     const response = streamSSE(c, async (stream) => {
       try {
-        const cached = await c.var.app.cache.match(jsonQuery);
-        if (cached) {
-          await stream.writeSSE({ event: 'result', data: await cached.text() });
+        if (!program) {
+          await stream.writeSSE({ event: 'result', data: await cached!.text() });
           return;
         }
         // Progress is queued, not awaited: the computation holds its program and must not wait on a slow reader.
         // A zero timeout after each event lets the runtime send it now rather than with the result.
-        const computed = await computeAndCache(c, p, true, async (t, trace) => {
+        await computeAndCache(c, program, true, async (t, trace) => {
           if (t % every !== 0 && t !== steps) return;
           void stream.writeSSE({
             event: 'progress',
@@ -159,7 +178,7 @@ export const maximizeRoute = new Hono<AppEnv>()
           });
           await new Promise((resolve) => setTimeout(resolve, 0));
         });
-        const stored = await c.var.app.cache.match(computed.p.plan.output.format === 'json' ? computed.p.canonical : computed.p.twin);
+        const stored = await c.var.app.cache.match(jsonQuery(program.p));
         await stream.writeSSE({ event: 'result', data: stored ? await stored.text() : '{}' });
       } catch (e) {
         const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');

@@ -113,7 +113,7 @@ export function openApiDocument() {
       '/api/v1/maximize/events': {
         get: {
           summary: 'The same computation, streamed as server-sent events',
-          description: 'Takes the parameters of /api/v1/maximize. Sends `progress` events ({step, steps, objective[], probability[]}, about 64 of them), then one `result` event (the format=json body) or one `error` event (problem details). A cached result is sent at once; a computed one is cached in both formats, so the image URL is then a cache hit. Problems found before computing (bad parameters) are ordinary 4xx responses.',
+          description: 'Takes the parameters of /api/v1/maximize. Sends `progress` events ({step, steps, objective[], probability[]}, about 64 of them), then one `result` event (the format=json body) or one `error` event (problem details). A cached result is sent at once; a computed one is cached in both formats, so the image URL is then a cache hit. Problems found before computing (bad parameters, a unit the tensor does not have, a request over the budget) are ordinary 4xx responses.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
           responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 400: problem, 404: problem },
         },
