@@ -91,13 +91,13 @@ export function removeState(dir: string): void {
 }
 
 /** Starts `wrangler dev` on a free port with local state in `state` and waits until the Worker answers. */
-export async function startWrangler(state: string, timeoutMs = 90_000): Promise<WranglerDev> {
+export async function startWrangler(state: string, timeoutMs = 90_000, extraArgs: string[] = []): Promise<WranglerDev> {
   hookExit();
   const port = await freePort();
   const inspector = await freePort();
   const child: ChildProcess = spawn(
     `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--log-level', 'log', '--show-interactive-dev-session=false'],
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--log-level', 'log', '--show-interactive-dev-session=false', ...extraArgs],
     {
       cwd: ROOT,
       detached: true,

@@ -16,7 +16,7 @@ import { forwardFlops } from './cost.js';
 import { legalizeAndInfer } from './infer.js';
 import { withPrior, type PriorComposition } from './prior.js';
 import { rewriteForBackward } from './rewrite.js';
-import { buildTarget, findHead, type OutputKind, type Target } from './target.js';
+import { buildTarget, findHead, withBatchAxis, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
 import type { WorkGraph } from './graph.js';
 import type { Tensor } from '../onnx/tensor.js';
@@ -178,7 +178,7 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
   const { w, b, model } = analyze(source, options);
   const { input, output } = w;
   const flops = forwardFlops(w);
-  const head = findHead(w);
+  const head = withBatchAxis(w, findHead(w), b);
   const target = buildTarget(w, head, options.target ?? 'logit', b);
   const wrt = [...new Set(options.wrt ?? [])];
   for (const t of wrt) checkWrt(w, t);
@@ -280,7 +280,7 @@ export function programMeta(p: GradientProgram): ProgramMeta {
 }
 
 /** Keeps only the nodes and initializers the outputs depend on. */
-function prune(all: OnnxNode[], weights: Map<string, Tensor>, outputs: readonly string[]): { nodes: OnnxNode[]; initializers: Map<string, Tensor> } {
+export function prune(all: OnnxNode[], weights: Map<string, Tensor>, outputs: readonly string[]): { nodes: OnnxNode[]; initializers: Map<string, Tensor> } {
   const nodes = reachingNodes(all, outputs);
   const used = new Set(nodes.flatMap((n) => n.inputs));
   return { nodes, initializers: new Map([...weights].filter(([k]) => used.has(k))) };

@@ -17,6 +17,9 @@ export interface Normalization {
   rank: number;
 }
 
+/** Suffixes of the names of the two nodes withNormalization prepends (they are not part of the model proper). */
+export const NORMALIZATION_NODES = ['__subtract_mean', '__divide_std'] as const;
+
 export function withNormalization(model: OnnxModel, inputName: string, n: Normalization): OnnxModel {
   if (n.std.some((s) => s === 0 || !Number.isFinite(s))) throw new ModelError('std must be finite and non-zero');
   if (n.mean.length !== n.std.length) throw new ModelError(`mean has ${n.mean.length} values and std ${n.std.length}; give one value or one per channel for both`);
@@ -38,8 +41,8 @@ export function withNormalization(model: OnnxModel, inputName: string, n: Normal
       ...g,
       initializers,
       nodes: [
-        { name: `${inputName}__subtract_mean`, opType: 'Sub', domain: '', inputs: [inputName, meanName], outputs: [centered], attrs: {} },
-        { name: `${inputName}__divide_std`, opType: 'Mul', domain: '', inputs: [centered, invStdName], outputs: [internal], attrs: {} },
+        { name: `${inputName}${NORMALIZATION_NODES[0]}`, opType: 'Sub', domain: '', inputs: [inputName, meanName], outputs: [centered], attrs: {} },
+        { name: `${inputName}${NORMALIZATION_NODES[1]}`, opType: 'Mul', domain: '', inputs: [centered, invStdName], outputs: [internal], attrs: {} },
         ...g.nodes.map((node) => ({ ...node, inputs: node.inputs.map(rename) })),
       ],
       outputs: g.outputs.map((o) => (o.name === inputName ? { ...o, name: internal } : o)),

@@ -59,18 +59,48 @@ export function findHead(w: WorkGraph): Head {
   return { logits: w.output.name, outputKind: 'logits' };
 }
 
+/** Appends a node with one float output of the given shape to the working graph. */
+function append(w: WorkGraph, n: OnnxNode, shape: (number | string | null)[]): void {
+  w.nodes.push(n);
+  w.info.set(n.outputs[0]!, { dtype: 'float32', shape });
+  if (n.inputs.some((i) => w.active.has(i))) w.active.add(n.outputs[0]!);
+  w.producer.set(n.outputs[0]!, n);
+}
+
+/**
+ * A model with a fixed batch of 1 may end in a class vector of rank 1 ([C], e.g. PyTorch's `view(-1)`): its
+ * scores are read as [1, C] through an Unsqueeze, so everything after sees the usual [N, C].
+ */
+export function withBatchAxis(w: WorkGraph, head: Head, b: GraphBuilder): Head {
+  const rank1 = (t: string | undefined) => {
+    const shape = t === undefined ? undefined : w.info.get(t)?.shape;
+    return shape?.length === 1 && typeof shape[0] === 'number';
+  };
+  if (!rank1(head.logits) || w.input.shape?.[0] !== 1) return head;
+  const axes = b.constant({ dtype: 'int64', dims: [1], data: BigInt64Array.of(0n) }, 'batch_axis');
+  const lift = (t: string | undefined) => {
+    if (t === undefined || !rank1(t)) return t;
+    const out = b.fresh(`${t}_batch_of_one`);
+    append(w, { name: b.fresh(`${out}_node`), opType: 'Unsqueeze', domain: '', inputs: [t, axes], outputs: [out], attrs: {} }, [1, w.info.get(t)!.shape![0]!]);
+    return out;
+  };
+  const lifted: Head = { logits: lift(head.logits)!, outputKind: head.outputKind };
+  const softmax = lift(head.softmax);
+  const logSoftmax = lift(head.logSoftmax);
+  return { ...lifted, ...(softmax ? { softmax } : {}), ...(logSoftmax ? { logSoftmax } : {}) };
+}
+
 /** Appends the nodes computing the target tensor [N, C]; returns it with its unit count. */
 export function buildTarget(w: WorkGraph, head: Head, target: string, b: GraphBuilder): Target {
-  const add = (n: OnnxNode, shape: (number | string | null)[]) => {
-    w.nodes.push(n);
-    w.info.set(n.outputs[0]!, { dtype: 'float32', shape });
-    if (n.inputs.some((i) => w.active.has(i))) w.active.add(n.outputs[0]!);
-    w.producer.set(n.outputs[0]!, n);
-  };
+  const add = (n: OnnxNode, shape: (number | string | null)[]) => append(w, n, shape);
   const logitsShape = w.info.get(head.logits)?.shape;
   const classesOf = (shape: (number | string | null)[] | null | undefined, what: string) => {
     if (!shape || shape.length !== 2 || typeof shape[1] !== 'number') {
-      throw new ModelError(`the ${what} tensor should have shape [N, classes], it has ${fmt(shape)}; name a target tensor instead`);
+      const batch = w.input.shape?.[0];
+      const rank1 = shape?.length === 1 && batch !== 1
+        ? ` (a class vector of rank 1 is read as [1, classes] only when the input has a fixed batch of 1; this input's batch is ${batch ?? '?'})`
+        : '';
+      throw new ModelError(`the ${what} tensor should have shape [N, classes], it has ${fmt(shape)}${rank1}; name a target tensor instead`);
     }
     return shape[1];
   };

@@ -10,7 +10,8 @@
  *   x = quantize(x) to 8 bits, and the reported scores are those of this final image.
  *
  * Several starts (restarts) are optimized together as one batch. Nothing here reads a clock or Math.random:
- * the same spec gives the same result.
+ * the same spec gives the same result. Every result says whether the run stalled (stall.ts); a sample whose
+ * gradient is exactly zero at its start may move on to an alternative start before the first step.
  */
 import { project, type Constraints } from './constraints.js';
 import { sampleSize as sizeOf, type ImageLayout } from './image.js';
@@ -21,6 +22,7 @@ import { quantize, snap, type Grid } from './quantize.js';
 import { applyPenalties, blur, penalty, roll, type Regularization } from './regularizers.js';
 import { type GradientRunner, type StepOutput } from './runner.js';
 import { classProbability, softmaxRow } from './softmax.js';
+import { StallTracker, allZero, type Stall } from './stall.js';
 
 export interface AscentSpec {
   layout: ImageLayout;
@@ -33,6 +35,11 @@ export interface AscentSpec {
   regularization: Regularization;
   /** start images, `batch` samples in the model's layout (with `latent`: start codes, `batch` x latent size) */
   starts: Float32Array;
+  /**
+   * Further start images (each `batch` samples), tried in order for a sample whose gradient is exactly zero at
+   * its start, before the first step: a ReLU network can be entirely inactive at a flat image.
+   */
+  alternatives?: Float32Array[];
   /** search the codes of a prior instead of the pixels (the runner's program then takes z) */
   latent?: LatentSearch;
   batch: number;
@@ -76,6 +83,8 @@ export interface AscentResult {
   trace: { objective: number[][]; probability: number[][] };
   /** the images at the steps asked for in `snapshots` (absent when none were asked for) */
   snapshots?: Snapshot[];
+  /** per sample: did the run stall, and where did it start */
+  stall: Stall[];
 }
 
 /** Levels of every sample of x as the final quantization would give them, without changing x. */
@@ -94,11 +103,12 @@ export function levelsOf(spec: AscentSpec, x: Float32Array, x0: Float32Array): U
  */
 function advance(
   spec: AscentSpec, classes: number, size: number, x: Float32Array, x0: Float32Array, g: Float32Array, out: StepOutput,
-  opt: Optimizer, t: number, trace: AscentResult['trace'],
+  opt: Optimizer, t: number, trace: AscentResult['trace'], stall: StallTracker,
 ): void {
   const { layout, regularization: r, latent } = spec;
   for (let s = 0; s < spec.batch; s++) {
     const o = s * size;
+    stall.step(s, t, allZero(g, o, size));
     const pen = latent ? 0 : penalty(r, layout, x, x0, o);
     trace.objective[s]!.push(out.objective[s]! - pen);
     const k = spec.traceClass[s] ?? -1;
@@ -145,15 +155,19 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
   if (latent && latent.pixels.sampleSize !== sizeOf(layout)) throw new Error(`layout holds ${sizeOf(layout)} values, the classifier's input ${latent.pixels.sampleSize}`);
   if (spec.starts.length !== batch * size) throw new Error(`${spec.starts.length} start values for ${batch} samples of ${size}`);
   const x0 = Float32Array.from(spec.starts);
-  for (let s = 0; s < batch; s++) {
+  const place = (from: Float32Array, s: number) => {
+    x0.set(from.subarray(s * size, (s + 1) * size), s * size);
     if (latent) {
       projectLatent(latent, x0, s * size, size);
-      continue;
+      return;
     }
     snap(x0, spec.grid, s * size, size);
     project(spec.constraints, x0, x0, s * size, size);
-  }
+  };
+  for (let s = 0; s < batch; s++) place(spec.starts, s);
   const x = Float32Array.from(x0);
+  const alternatives = spec.alternatives ?? [];
+  const stall = new StallTracker(batch);
   const opt = optimizer(spec.optimizer, spec.lr, batch * size);
   const random = rng(spec.seed ^ 0x5eed);
   const r = spec.regularization;
@@ -173,8 +187,21 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
     const images = await latent.decode(v, batch);
     return levelsOf(spec, images, images);
   };
-  if (wanted.has(0)) snapshots.push({ step: 0, levels: await levelsAt(x) });
+  /** Moves each sample with a zero gradient at its start to its next alternative start; true if any moved. */
+  const nextStarts = (g: Float32Array): boolean => {
+    let moved = false;
+    for (let s = 0; s < batch; s++) {
+      const next = alternatives[stall.start[s]!];
+      if (!next || !allZero(g, s * size, size)) continue;
+      stall.start[s]!++;
+      place(next, s);
+      x.set(x0.subarray(s * size, (s + 1) * size), s * size);
+      moved = true;
+    }
+    return moved;
+  };
 
+  let started = false;
   for (let t = 1; t <= spec.steps; t++) {
     let input = x;
     if (jittered) {
@@ -186,17 +213,27 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
       input = jittered;
     }
     const out = await runner.run(input, batch, spec.weights);
+    if (t === 1 && nextStarts(out.grad)) {
+      t--;
+      continue;
+    }
+    if (!started) {
+      // the start the run keeps (after any move to an alternative) is the first snapshot
+      started = true;
+      if (wanted.has(0)) snapshots.push({ step: 0, levels: await levelsAt(x) });
+    }
     // the runner hands over fresh arrays: the gradient is updated in place
     let g = out.grad;
     if (unrolled) {
       for (let s = 0; s < batch; s++) roll(layout, g, unrolled, s * size, -shifts[2 * s]!, -shifts[2 * s + 1]!);
       g = unrolled;
     }
-    advance(spec, runner.classes, size, x, x0, g, out, opt, t, trace);
+    advance(spec, runner.classes, size, x, x0, g, out, opt, t, trace, stall);
     if (t < spec.steps && wanted.has(t)) snapshots.push({ step: t, levels: await levelsAt(x) });
     await spec.onStep?.(t, trace);
   }
 
+  if (!started && wanted.has(0)) snapshots.push({ step: 0, levels: await levelsAt(x) });
   const end = latent ? await finishLatent(latent, spec, x, x0) : await finishPixels(runner, spec, x, x0);
   const { final, ...result } = end;
   if (spec.steps > 0 && wanted.has(spec.steps)) snapshots.push({ step: spec.steps, levels: result.levels });
@@ -210,8 +247,10 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
     score[s] = final.objective[s]!;
     objective[s] = final.objective[s]! - (latent ? 0 : penalty(r, layout, result.images, result.starts, s * pixels));
   }
+  const first = trace.objective.map((o) => o[0] ?? NaN);
   return {
     ...result, objective, score, logits: final.logits.slice(), probabilities, classes, trace,
     ...(spec.snapshots ? { snapshots } : {}),
+    stall: stall.result(first, objective),
   };
 }

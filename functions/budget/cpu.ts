@@ -1,0 +1,63 @@
+/**
+ * What a computation costs in CPU milliseconds, from the model's forward FLOPs (compiler/cost.ts). A gradient
+ * run of onnxruntime on `rows` samples costs a fixed part (the call, copies, the optimizer step in JavaScript)
+ * plus a part proportional to the arithmetic:
+ *
+ *   run ms  = perRunMs + rows * forwardFlops / gradientFlopsPerMs
+ *   request = fixedMs + runs * run ms                 (a maximize request makes steps + 1 runs)
+ *
+ * The constants are fitted to measurements of the engine in workerd (`npm run bench -- --only budget`, which
+ * prints a new fit next to these), rounded up so that the estimate is at or above what was measured for every
+ * model of the fit: the limit a deployment sets is a promise about CPU time, and Workers bill CPU time.
+ */
+
+export interface CpuModel {
+  /** per request: parsing, planning, encoding the result */
+  fixedMs: number;
+  /** per onnxruntime run, whatever its size */
+  perRunMs: number;
+  /** forward FLOPs per millisecond that a gradient run gets through (forward + backward + optimizer) */
+  gradientFlopsPerMs: number;
+  /** forward FLOPs per millisecond of a forward-only run (the unit-activity probe) */
+  forwardFlopsPerMs: number;
+}
+
+/**
+ * Measured 2026-11-30 in workerd (wrangler dev 4.86, onnxruntime-web 1.30 wasm, one thread) on an AMD EPYC
+ * shared by other jobs: fashion-mlp 0.11 ms per step, fashion-cnn 0.41 ms, a PyTorch two-conv net of 24 MFLOP
+ * 2.3 ms; see bench/budget.ts.
+ */
+export const WORKERD_CPU: CpuModel = { fixedMs: 20, perRunMs: 0.1, gradientFlopsPerMs: 8e6, forwardFlopsPerMs: 24e6 };
+
+/** Rows one run computes for `batch` samples: models with a fixed batch size run in padded chunks of it. */
+export function rowsFor(batch: number, fixedBatch: number | null): number {
+  return fixedBatch ? Math.ceil(batch / fixedBatch) * fixedBatch : batch;
+}
+
+/** CPU ms of `runs` gradient runs of `rows` samples each. */
+export function gradientCpuMs(m: CpuModel, forwardFlops: number, rows: number, runs: number): number {
+  return m.fixedMs + runs * (m.perRunMs + (rows * forwardFlops) / m.gradientFlopsPerMs);
+}
+
+/** CPU ms of forward runs over `samples` images in chunks of `chunk`. */
+export function forwardCpuMs(m: CpuModel, forwardFlops: number, samples: number, chunk: number): number {
+  return Math.ceil(samples / chunk) * m.perRunMs + (samples * forwardFlops) / m.forwardFlopsPerMs;
+}
+
+/** The work of a maximize request: `steps` gradient steps of `batch` samples, and one run of the final images. */
+export interface MaximizeWork {
+  forwardFlops: number;
+  fixedBatch: number | null;
+  batch: number;
+  steps: number;
+}
+
+export function maximizeCpuMs(m: CpuModel, w: MaximizeWork): number {
+  return gradientCpuMs(m, w.forwardFlops, rowsFor(w.batch, w.fixedBatch), w.steps + 1);
+}
+
+/** The most steps (at least 0) of such a request that fit in `limitMs`. */
+export function stepsWithin(m: CpuModel, w: Omit<MaximizeWork, 'steps'>, limitMs: number): number {
+  const perRun = m.perRunMs + (rowsFor(w.batch, w.fixedBatch) * w.forwardFlops) / m.gradientFlopsPerMs;
+  return Math.max(0, Math.floor((limitMs - m.fixedMs) / perRun) - 1);
+}
