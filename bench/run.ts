@@ -5,7 +5,8 @@
  *   npm run bench                              # everything (about 5-10 minutes)
  *   npm run bench -- --quick                   # fewer repetitions
  *   npm run bench -- --only maximize           # parts: gradient, maximize, cost, bundle (comma-separated), and
- *                                              # profile (opt-in: onnxruntime's profiler per node)
+ *                                              # profile (opt-in: onnxruntime's profiler per node), budget (opt-in:
+ *                                              # calibrates the CPU budget, functions/budget/cpu.ts)
  *   npm run bench -- --only maximize --peers kernel,workerd  # maximize peers: workerd, kernel (Node), node
  *                                              # (the onnxruntime engine in Node), tfjs, torch, floor
  *   npm run bench -- --no-cold                 # no wrangler restarts for first-request measurements
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { budgetBench, budgetSection } from './budget.js';
 import { bundle } from './bundle.js';
 import { floor } from './floor.js';
 import { gradientVsForward } from './gradient-vs-forward.js';
@@ -32,11 +34,11 @@ import {
 } from './report.js';
 import { workerdBench, type WorkerdConfig } from './workerd.js';
 
-const PARTS = ['gradient', 'maximize', 'cost', 'bundle', 'profile'] as const;
+const PARTS = ['gradient', 'maximize', 'cost', 'bundle', 'profile', 'budget'] as const;
 const PEERS = ['workerd', 'kernel', 'node', 'tfjs', 'torch', 'floor'] as const;
 type Part = (typeof PARTS)[number];
 type Peer = (typeof PEERS)[number];
-/** parts run when --only is not given (profile is opt-in) */
+/** parts run when --only is not given (profile and budget are opt-in) */
 const DEFAULT_PARTS: Part[] = ['gradient', 'maximize', 'cost', 'bundle'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${PARTS.join(',')}] [--peers ${PEERS.join(',')}] [--no-cold] [--out FILE]`;
@@ -117,6 +119,14 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
 
   if (parts.has('bundle')) {
     r.bundle = await part(r, 'bundle', () => bundle());
+  }
+
+  if (parts.has('budget')) {
+    const b = await part(r, 'budget', () => {
+      ensureSite();
+      return budgetBench({ quick, log });
+    });
+    if (b) emit(budgetSection(b));
   }
 
   if (parts.has('gradient')) {
