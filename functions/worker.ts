@@ -17,8 +17,8 @@ export interface Env {
   ASSETS: Fetcher;
   /** uploaded models and compiled programs */
   MODELS?: R2Bucket;
-  /** per-request work limit in GFLOP (wrangler.toml [vars]) */
-  MAX_GFLOP?: string;
+  /** per-request CPU limit in milliseconds (wrangler.toml [vars]) */
+  MAX_CPU_MS?: string;
   /** when set (wrangler secret put UPLOAD_TOKEN), uploads need it as a bearer token */
   UPLOAD_TOKEN?: string;
 }
@@ -40,7 +40,7 @@ export default {
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
         cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
-        ...(env.MAX_GFLOP ? { maxGflop: Number(env.MAX_GFLOP) } : {}),
+        limits: { cpuMs: env.MAX_CPU_MS },
         ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
       });
     }

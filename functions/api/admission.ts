@@ -6,6 +6,7 @@
  *   a float image input in a recognized layout   422 unsupported-model
  *   every op on the gradient path supported      422 unsupported-model (the ops and nodes)
  *   labels match the number of classes          400 invalid-parameter
+ *   the default request fits the CPU limit       422 unsupported-model (what it needs, the limit)
  *   one trial run of the compiled program        422 unsupported-model
  */
 import { CompileError, ModelError, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
@@ -16,6 +17,9 @@ import { withNormalization } from '../compiler/preprocess.js';
 import { createRunner, runnerOutputs } from '../engine/runner.js';
 import { OnnxFormatError, decodeModel, encodeModel, type OnnxModel } from '../onnx/model.js';
 import { recognizeLayout } from '../registry/layout.js';
+import { maximizeCpuMs, type CpuModel } from '../budget/cpu.js';
+import type { Limits } from '../budget/limits.js';
+import { DEFAULT_STEPS } from './maximize/defaults.js';
 import type { Ort } from '../engine/ort-types.js';
 import type { ModelInfo } from '../registry/types.js';
 import type { UploadDescription } from './params/upload.js';
@@ -46,7 +50,7 @@ function decode(bytes: Uint8Array): OnnxModel {
   }
 }
 
-export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): Promise<Admitted> {
+export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, budget: { cpu: CpuModel; limits: Limits }): Promise<Admitted> {
   const model = decode(bytes);
   const g = model.graph;
   if (g.nodes.length > MAX_NODES) throw invalid(`The graph has ${g.nodes.length} nodes; at most ${MAX_NODES} are accepted.`);
@@ -103,6 +107,14 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort): 
   const classes = program.classes;
   if (d.labels && d.labels.length !== classes) {
     throw new ApiProblem(400, PROBLEM.badParameter, `The model has ${classes} classes but ${d.labels.length} labels were given.`, { parameter: 'labels' });
+  }
+
+  // the default request (256 steps of one image) must fit: every model admitted answers its default URL
+  const fixedBatch = typeof program.input.shape[0] === 'number' ? program.input.shape[0] : null;
+  const need = maximizeCpuMs(budget.cpu, { forwardFlops: program.forwardFlops, fixedBatch, batch: 1, steps: DEFAULT_STEPS });
+  if (need > budget.limits.cpuMs) {
+    throw unsupported(`The model is too large for this deployment: its default request (${DEFAULT_STEPS} gradient steps of one image, about ${(program.forwardFlops / 1e6).toFixed(1)} MFLOP per forward pass${fixedBatch && fixedBatch > 1 ? `, run in batches of ${fixedBatch}` : ''}) would need about ${Math.round(need).toLocaleString('en-US')} ms of CPU time; a request may use ${budget.limits.cpuMs.toLocaleString('en-US')} ms here.`,
+      { limit: { cpuMs: budget.limits.cpuMs }, requested: { cpuMs: Math.ceil(need) } });
   }
 
   // one trial run

@@ -1,4 +1,6 @@
 /** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
+import type { CpuModel } from '../budget/cpu.js';
+import type { Limits, LimitsConfig } from '../budget/limits.js';
 import type { Deflate } from '../encode/png.js';
 import type { Ort } from '../engine/ort-types.js';
 import type { InstantiateKernel } from '../kernel/executor.js';
@@ -8,6 +10,7 @@ import type { BlobStore } from '../registry/store.js';
 import type { Samples } from '../registry/samples.js';
 import type { ModelRegistry } from '../registry/types.js';
 import type { UploadStore } from '../registry/uploads.js';
+import type { ActivityCache } from './activity.js';
 import type { ResultCache } from './cache.js';
 import type { ExemplarLogits } from './exemplar-logits.js';
 import type { ProgramCache } from './programs.js';
@@ -23,8 +26,10 @@ export interface AppDeps {
   /** the shipped test images (sample=) */
   samples: () => Samples | undefined;
   cache: ResultCache;
-  /** the per-request work limit in GFLOP (default DEFAULT_MAX_GFLOP) */
-  maxGflop?: number;
+  /** what one request may use (default DEFAULT_LIMITS: a few seconds of CPU) */
+  limits?: LimitsConfig;
+  /** the engine's cost on this host (default WORKERD_CPU) */
+  cpu?: CpuModel;
   /** uploaded models (absent: uploads disabled) */
   uploads?: UploadStore;
   /** where compiled programs are kept between isolates */
@@ -41,7 +46,10 @@ export interface AppContext extends AppDeps {
   programs: ProgramCache;
   /** the logits of the shipped test images per model (exemplars) */
   exemplars: ExemplarLogits;
-  maxGflop: number;
+  /** per model: the tensors layer= may name, and their units' activity over the shipped images */
+  activity: ActivityCache;
+  limits: Limits;
+  cpu: CpuModel;
 }
 
 export type AppEnv = { Variables: { app: AppContext } };

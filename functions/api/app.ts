@@ -7,9 +7,11 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { withUploads } from '../registry/uploads.js';
 import type { AppContext, AppDeps, AppEnv } from './app-env.js';
-import { DEFAULT_MAX_GFLOP } from './budget.js';
+import { WORKERD_CPU } from '../budget/cpu.js';
+import { limitsFrom } from '../budget/limits.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
 import { ExemplarLogits } from './exemplar-logits.js';
+import { ActivityCache } from './activity.js';
 import { ProgramCache } from './programs.js';
 import { exemplarsRoute } from './routes/exemplars.js';
 import { maximizeRoute } from './routes/maximize.js';
@@ -22,6 +24,8 @@ import { uploadRoute } from './routes/upload.js';
 export type { AppContext, AppDeps, AppEnv } from './app-env.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const limits = limitsFrom(deps.limits ?? {});
+  const cpu = deps.cpu ?? WORKERD_CPU;
   const context: AppContext = {
     ...deps,
     registry: withUploads(deps.registry, deps.uploads),
@@ -31,10 +35,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.builtinProgram ? { builtinProgram: deps.builtinProgram } : {}),
     }, deps.programStore),
     exemplars: new ExemplarLogits(deps.loadOrt, deps.programStore),
-    maxGflop: deps.maxGflop ?? DEFAULT_MAX_GFLOP,
+    activity: new ActivityCache(deps.loadOrt, deps.samples, { cpu, limits }, deps.programStore),
+    limits,
+    cpu,
   };
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples'], maxAge: 86400 }));
+  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples', 'X-Ascent-Warning'], maxAge: 86400 }));
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();

@@ -5,6 +5,7 @@
  */
 import { at, sampleSize, type ImageLayout } from '../engine/image.js';
 import { decodePng } from '../encode/png.js';
+import type { Raster } from '../encode/raster.js';
 import type { Samples } from '../registry/samples.js';
 import { decodeBase64Url } from './params/base64url.js';
 import { ApiProblem, PROBLEM } from './problem.js';
@@ -22,12 +23,26 @@ export function urlPixels(x: string, layout: ImageLayout): Uint8Array {
   return bytes;
 }
 
-/** Shipped test image `index`, when the deployment ships test images of the model's shape. */
+/** Whether the shipped test images fit a model: its image size (gray, or colour filled with the gray value). */
+export const samplesFit = (samples: Samples, layout: ImageLayout): boolean =>
+  samples.height === layout.height && samples.width === layout.width;
+
+/** Shipped test image `index` in HWC order with the layout's channels (gray copied into each colour channel). */
+export function sampleImage(samples: Samples, index: number, layout: ImageLayout): Uint8Array {
+  const size = samples.height * samples.width;
+  const gray = samples.pixels.subarray(index * size, (index + 1) * size);
+  if (layout.channels === 1) return gray;
+  const out = new Uint8Array(size * layout.channels);
+  for (let i = 0; i < size; i++) out.fill(gray[i]!, i * layout.channels, (i + 1) * layout.channels);
+  return out;
+}
+
+/** Shipped test image `index`, when the deployment ships test images of the model's size. */
 export function samplePixels(samples: Samples | undefined, index: number, layout: ImageLayout, model: string): Uint8Array {
-  if (!samples || samples.height !== layout.height || samples.width !== layout.width || layout.channels !== 1) {
+  if (!samples || !samplesFit(samples, layout)) {
     throw new ApiProblem(400, PROBLEM.badParameter,
       samples
-        ? `The shipped test images are ${samples.height}x${samples.width} gray; ${model} takes ${shapeText(layout)}. Pass the image in "x" instead.`
+        ? `The shipped test images are ${samples.height}x${samples.width}; ${model} takes ${shapeText(layout)}. Pass the image in "x" instead.`
         : 'This deployment ships no test images. Pass the image in "x" instead.',
       { parameter: 'sample' });
   }
@@ -35,21 +50,60 @@ export function samplePixels(samples: Samples | undefined, index: number, layout
     throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" must be < ${samples.count} (got ${index}).`,
       { parameter: 'sample', allowed: { minimum: 0, maximum: samples.count - 1 } });
   }
-  const size = samples.height * samples.width;
-  return samples.pixels.subarray(index * size, (index + 1) * size);
+  return sampleImage(samples, index, layout);
 }
 
-/** A PNG body of the model's image size (colour to gray by luminance, gray to colour by copy). */
+/**
+ * Shrinks a raster by an integer factor k, each k x k block to its mean: undoes the nearest-neighbour enlargement
+ * of the API's own PNGs (scale=k) exactly.
+ */
+function shrink(r: Raster, k: number): Raster {
+  if (k === 1) return r;
+  const width = r.width / k;
+  const height = r.height / k;
+  const data = new Uint8Array(width * height * r.channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < r.channels; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) sum += r.data[((y * k + dy) * r.width + x * k + dx) * r.channels + c]!;
+        data[(y * width + x) * r.channels + c] = Math.round(sum / (k * k));
+      }
+    }
+  }
+  return { width, height, channels: r.channels, data };
+}
+
+/**
+ * A PNG body of the model's image size, or an integer multiple of it (a result PNG, enlarged by `scale`, is shrunk
+ * back); colour to gray by luminance, gray to colour by copy.
+ */
 export function pngPixels(bytes: Uint8Array, layout: ImageLayout, model: string): Uint8Array {
-  let raster;
+  let decoded;
   try {
-    raster = decodePng(bytes, 4096 * 4096);
+    decoded = decodePng(bytes, 4096 * 4096);
   } catch (e) {
     throw new ApiProblem(400, PROBLEM.badImage, `The request body is not a usable PNG: ${(e as Error).message}.`);
   }
-  if (raster.width !== layout.width || raster.height !== layout.height) {
-    throw new ApiProblem(400, PROBLEM.badImage, `The PNG is ${raster.width}x${raster.height}; ${model} takes ${layout.width}x${layout.height} images.`);
+  // a result of this API says how it was rendered: only the image itself, in gray, is an input again
+  const made = /^\/api\/v1\/maximize\?(.*)$/.exec(decoded.text.Comment ?? '');
+  if (made) {
+    const params = new URLSearchParams(made[1]);
+    const changed = [
+      ...(params.get('view') === 'delta' ? ['view=delta (a difference image)'] : []),
+      ...(params.get('colormap') && params.get('colormap') !== 'gray' && layout.channels === 1 ? [`colormap=${params.get('colormap')} (false colours)`] : []),
+      ...(params.get('pick') === 'all' && Number(params.get('restarts') ?? 1) > 1 ? ['pick=all (a grid of several images)'] : []),
+    ];
+    if (changed.length) {
+      throw new ApiProblem(400, PROBLEM.badImage, `This PNG is a maximize result rendered with ${changed.join(' and ')}, not an input image; request it with view=image, colormap=gray and pick=best to post it here.`);
+    }
   }
+  const k = decoded.width / layout.width;
+  if (!Number.isInteger(k) || k < 1 || decoded.height !== k * layout.height) {
+    throw new ApiProblem(400, PROBLEM.badImage,
+      `The PNG is ${decoded.width}x${decoded.height}; ${model} takes ${layout.width}x${layout.height} images, or a whole multiple of that size (a maximize result with scale=k is shrunk back; with scale=1 it is the model's size).`);
+  }
+  const raster = shrink(decoded, k);
   const n = layout.width * layout.height;
   const out = new Uint8Array(n * layout.channels);
   for (let i = 0; i < n; i++) {

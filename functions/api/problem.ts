@@ -54,6 +54,15 @@ const TITLES: Record<ProblemType, string> = {
   'internal-error': 'Internal error',
 };
 
+/**
+ * A client's value quoted for a message, cut to `max` characters: a problem names what was wrong without sending a
+ * 16 KB parameter back.
+ */
+export function echo(value: unknown, max = 40): string {
+  const s = String(value);
+  return s.length > max ? `${JSON.stringify(`${s.slice(0, max)}...`)} (${s.length} characters)` : JSON.stringify(s);
+}
+
 export class ApiProblem extends Error {
   constructor(
     readonly status: number,

@@ -39,12 +39,17 @@ export function describeExcess(e: Excess): string {
   return `about ${n(e.need)} ${r.unit} of ${r.what}; the limit is ${n(e.limit)} ${r.unit}`;
 }
 
-/** Limits from a host's configuration strings (absent or invalid values keep the defaults). */
-export function limitsFrom(config: { [K in keyof Limits]?: string | undefined }): Limits {
+/** Limits as a host configures them (strings from the environment, or numbers). */
+export type LimitsConfig = { [K in keyof Limits]?: string | number | undefined };
+
+/** Limits from a host's configuration (absent values keep the defaults; a value that is not a positive number is an error). */
+export function limitsFrom(config: LimitsConfig): Limits {
   const limits = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(limits) as (keyof Limits)[]) {
+    if (config[k] === undefined || config[k] === '') continue;
     const v = Number(config[k]);
-    if (config[k] !== undefined && Number.isFinite(v) && v > 0) limits[k] = v;
+    if (!(Number.isFinite(v) && v > 0)) throw new Error(`the limit ${k} must be a positive number, got ${JSON.stringify(config[k])}`);
+    limits[k] = v;
   }
   return limits;
 }

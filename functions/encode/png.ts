@@ -88,8 +88,11 @@ export async function encodePng(r: Raster, text: Record<string, string> = {}, de
   return out;
 }
 
-/** Decodes a PNG into an 8-bit gray or RGB raster (alpha is ignored); throws an Error saying why it cannot. */
-export function decodePng(bytes: Uint8Array, maxPixels: number): Raster {
+/**
+ * Decodes a PNG into an 8-bit gray or RGB raster (alpha is ignored), with its text chunks; throws an Error saying
+ * why it cannot.
+ */
+export function decodePng(bytes: Uint8Array, maxPixels: number): Raster & { text: Record<string, string> } {
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
@@ -109,5 +112,5 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Raster {
     else out[i] = to8(data[i * channels]!);
   }
   data = out;
-  return { width, height, channels: colour ? 3 : 1, data: out };
+  return { width, height, channels: colour ? 3 : 1, data: out, text: { ...(png.text ?? {}) } };
 }

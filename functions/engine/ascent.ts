@@ -168,7 +168,7 @@ export async function ascend(runner: GradientRunner, spec: AscentSpec): Promise<
   const x = Float32Array.from(x0);
   const alternatives = spec.alternatives ?? [];
   const stall = new StallTracker(batch);
-  const opt = optimizer(spec.optimizer, spec.lr, batch * size);
+  const opt = optimizer(spec.optimizer, spec.lr, batch * size, latent ? 1 : spec.grid.max - spec.grid.min);
   const random = rng(spec.seed ^ 0x5eed);
   const r = spec.regularization;
   const jitter = latent ? 0 : r.jitter;

@@ -4,8 +4,11 @@
  *   sgd:        x += lr g
  *   normalized: x += lr g / ||g||_2                       (the loop of the founding question's second answer)
  *   sign:       x += lr sign(g)                           (projected gradient method of Madry et al. 2018)
- *   rmsprop:    v = 0.9 v + 0.1 g^2;  x += lr g / (sqrt(v) + 1e-8)
- *   adam:       Kingma & Ba 2015 with beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected
+ *   rmsprop:    v = 0.9 v + 0.1 g^2;  x += lr g / (sqrt(v) + eps)
+ *   adam:       Kingma & Ba 2015 with beta1 0.9, beta2 0.999, eps, bias-corrected
+ * eps is in gradient units: 1e-8 for an input range of width 1, 1e-8 / r for width r. A model described in 0..255
+ * has gradients 255 times smaller than the same model in 0..1, so this keeps every step (as a fraction of the
+ * range) the same however the range is described.
  */
 
 export const OPTIMIZERS = ['adam', 'sgd', 'normalized', 'sign', 'rmsprop'] as const;
@@ -21,7 +24,11 @@ export function adamCorrections(t: number): [number, number] {
   return [1 / (1 - 0.9 ** t), 1 / (1 - 0.999 ** t)];
 }
 
-export function optimizer(name: OptimizerName, lr: number, totalSize: number): Optimizer {
+/** The epsilon of rmsprop and Adam for an input range of width `range` (see above). */
+export const optimizerEps = (range: number): number => 1e-8 / range;
+
+export function optimizer(name: OptimizerName, lr: number, totalSize: number, range = 1): Optimizer {
+  const eps = optimizerEps(range);
   switch (name) {
     case 'sgd':
       return { step: (x, g, o, n) => { for (let i = o; i < o + n; i++) x[i]! += lr * g[i]!; } };
@@ -42,7 +49,7 @@ export function optimizer(name: OptimizerName, lr: number, totalSize: number): O
         step: (x, g, o, n) => {
           for (let i = o; i < o + n; i++) {
             v[i] = 0.9 * v[i]! + 0.1 * g[i]! * g[i]!;
-            x[i]! += (lr * g[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+            x[i]! += (lr * g[i]!) / (Math.sqrt(v[i]!) + eps);
           }
         },
       };
@@ -64,7 +71,7 @@ export function optimizer(name: OptimizerName, lr: number, totalSize: number): O
             const vi = b2 * v[i]! + (1 - b2) * gi * gi;
             m[i] = mi;
             v[i] = vi;
-            x[i] = x[i]! + (lr * mi * c1) / (Math.sqrt(vi * c2) + 1e-8);
+            x[i] = x[i]! + (lr * mi * c1) / (Math.sqrt(vi * c2) + eps);
           }
         },
       };

@@ -139,6 +139,8 @@ export const F_EPS = 3;
 export const F_L2 = 4;
 export const F_L1 = 5;
 export const F_TV = 6;
+/** the epsilon of Adam and rmsprop (optimizers.ts optimizerEps: 1e-8 per unit of the pixel range) */
+export const F_OPT_EPS = 7;
 
 export const TARGET_LOGIT = 0;
 export const TARGET_LOGPROB = 1;

@@ -12,7 +12,7 @@
 import * as abi from './abi.js';
 import { planBatch, planProgram, Unsupported, type KernelPlan } from './plan.js';
 import { project } from '../engine/constraints.js';
-import { adamCorrections, OPTIMIZERS } from '../engine/optimizers.js';
+import { adamCorrections, optimizerEps, OPTIMIZERS } from '../engine/optimizers.js';
 import { rng } from '../engine/prng.js';
 import { quantize, snap } from '../engine/quantize.js';
 import { blurKernel, penalty } from '../engine/regularizers.js';
@@ -20,6 +20,7 @@ import { sampleSize as sizeOf } from '../engine/image.js';
 import { type StepOutput } from '../engine/runner.js';
 import { softmaxRow } from '../engine/softmax.js';
 import { levelsOf, type AscentResult, type AscentSpec, type Snapshot } from '../engine/ascent.js';
+import { allZero, improved, type Stall } from '../engine/stall.js';
 import type { ProgramMeta } from '../compiler/index.js';
 import type { OnnxGraph } from '../onnx/model.js';
 
@@ -202,6 +203,7 @@ export class KernelProgram {
       project(spec.constraints, x0, x0, s * size, size);
     }
     const { job, a, words } = this.job(n, steps, spec);
+    const { start, zeroAtStart } = this.chooseStarts(spec, job, a.x, a.g, x0, n, size);
     const mem = this.k.memory.buffer;
     const set = (field: number, value: number) => { words[field] = value; };
     this.f32(a.x, n * size).set(x0);
@@ -225,6 +227,7 @@ export class KernelProgram {
     floats[abi.F_MIN] = c.min;
     floats[abi.F_MAX] = c.max;
     floats[abi.F_EPS] = c.eps;
+    floats[abi.F_OPT_EPS] = optimizerEps(spec.grid.max - spec.grid.min);
     floats[abi.F_L2] = r.l2;
     floats[abi.F_L1] = r.l1;
     floats[abi.F_TV] = r.tv;
@@ -293,9 +296,53 @@ export class KernelProgram {
       objective[s] = final[s]! - penalty(r, layout, x, x0, s * size);
     }
     if (steps > 0 && wanted.has(steps)) snapshots.push({ step: steps, levels });
+    // stall.ts's verdicts: the gradient at the start (above), and whether it is zero at the result, since when
+    // the trace stood still
+    const g = this.f32(a.g, n * size);
+    const stall: Stall[] = Array.from({ length: n }, (_, s) => {
+      const o = trace.objective[s]!;
+      let from: number | null = null;
+      if (zeroAtStart[s]) from = 1;
+      else if (steps > 0 && allZero(g, s * size, size)) {
+        let t = o.length;
+        while (t > 1 && o[t - 2] === o[t - 1]) t--;
+        from = t;
+      }
+      return { zeroGradientAtStart: zeroAtStart[s]!, zeroGradientFrom: from, improved: improved(o[0] ?? NaN, objective[s]!), start: start[s]! };
+    });
     return {
       images: x, levels, starts: x0, objective, score, logits, probabilities, classes: this.classes, trace,
       ...(spec.snapshots ? { snapshots } : {}),
+      stall,
     };
+  }
+
+  /**
+   * ascent.ts's alternative starts: a sample whose gradient is exactly zero at its start moves on to its next
+   * alternative (snapped and projected like the first) before the first step. Updates x0; returns per sample the
+   * start used and whether its gradient is zero there.
+   */
+  private chooseStarts(spec: AscentSpec, job: number, ax: number, ag: number, x0: Float32Array, n: number, size: number): { start: number[]; zeroAtStart: boolean[] } {
+    const start = Array<number>(n).fill(0);
+    const zeroAtStart = Array<boolean>(n).fill(false);
+    if (spec.steps === 0) return { start, zeroAtStart };
+    const alternatives = spec.alternatives ?? [];
+    for (let moved = true; moved;) {
+      moved = false;
+      this.f32(ax, n * size).set(x0);
+      this.k.evaluate(job);
+      const g = this.f32(ag, n * size);
+      for (let s = 0; s < n; s++) {
+        zeroAtStart[s] = allZero(g, s * size, size);
+        const next = alternatives[start[s]!];
+        if (!zeroAtStart[s] || !next) continue;
+        start[s]!++;
+        x0.set(next.subarray(s * size, (s + 1) * size), s * size);
+        snap(x0, spec.grid, s * size, size);
+        project(spec.constraints, x0, x0, s * size, size);
+        moved = true;
+      }
+    }
+    return { start, zeroAtStart };
   }
 }

@@ -50,7 +50,7 @@ describe('maximize/events', () => {
     };
     await expectRefusal('/api/v1/maximize/events?model=fashion-mlp&class=7&steps=0', 400, 'steps', /integer >= 1/);
     // over the budget: 64 restarts x 4096 steps of the CNN
-    await expectRefusal('/api/v1/maximize/events?model=fashion-cnn&class=7&steps=4096&restarts=64', 422, null, /GFLOP/);
+    await expectRefusal('/api/v1/maximize/events?model=fashion-cnn&class=7&steps=4096&restarts=64', 422, null, /ms of CPU time/);
     // a unit the tensor does not have is known once the program is
     await expectRefusal('/api/v1/maximize/events?model=fashion-mlp&layer=logits&unit=99', 400, 'unit', /< 10/);
   });

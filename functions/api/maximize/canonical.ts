@@ -6,9 +6,9 @@
 import type { OutputSpec } from './output.js';
 
 /** Bumped whenever the engine's results change for the same parameters (it is part of every cache key). */
-export const ENGINE_VERSION = 1;
+export const ENGINE_VERSION = 2;
 /** The same for Ascent's WebAssembly kernel. */
-export const KERNEL_VERSION = 1;
+export const KERNEL_VERSION = 2;
 
 /**
  * The key's engine entry. The kernel and onnxruntime compute the same gradients to float32 rounding (1e-7
@@ -35,4 +35,22 @@ export function canonicalEntries(computation: Entries, o: OutputSpec): Entries {
 /** The canonical query string of sorted entries. */
 export function canonicalQuery(entries: Entries): string {
   return entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+}
+
+/** Entries that name the result for caches but are not request parameters (the model's hash, the engine version). */
+const INTERNAL = new Set(['engine', 'sha256']);
+
+/**
+ * The request as a URL the API accepts and that gives this result: the canonical entries without the internal
+ * ones, a tensor target as `layer`, and `steps` as run (the budget may have run fewer than the default).
+ */
+export function publicQuery(entries: Entries, steps: number, isTensorTarget: boolean): string {
+  const out: Entries = [];
+  for (const [k, v] of entries) {
+    if (INTERNAL.has(k)) continue;
+    if (k === 'target' && isTensorTarget) out.push(['layer', v]);
+    else if (k === 'steps') out.push(['steps', steps]);
+    else out.push([k, v]);
+  }
+  return canonicalQuery(out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }

@@ -7,7 +7,7 @@ import { at, type ImageLayout } from '../../engine/image.js';
 import type { Constraints } from '../../engine/constraints.js';
 import type { MaximizeQuery } from '../params/maximize.js';
 import { decodeBase64Url, encodeBase64Url } from '../params/base64url.js';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { ApiProblem, PROBLEM, echo } from '../problem.js';
 import type { Entries } from './canonical.js';
 import { irrelevant, type Given } from './defaults.js';
 import type { Range } from './range.js';
@@ -21,7 +21,7 @@ export function parseMask(value: string, layout: ImageLayout): { mask: Uint8Arra
     const [left, top, right, bottom] = rect.slice(1).map(Number) as [number, number, number, number];
     if (left >= right || top >= bottom || right > width || bottom > height) {
       throw new ApiProblem(400, PROBLEM.badParameter,
-        `Parameter "mask" as a rectangle needs 0 <= left < right <= ${width} and 0 <= top < bottom <= ${height} (got ${value}).`,
+        `Parameter "mask" as a rectangle needs 0 <= left < right <= ${width} and 0 <= top < bottom <= ${height} (got ${echo(value)}).`,
         { parameter: 'mask' });
     }
     for (let y = top; y < bottom; y++) for (let x = left; x < right; x++) pixels[y * width + x] = 1;

@@ -7,7 +7,9 @@
  */
 
 export const PRESETS = ['none', 'natural'] as const;
-export const INITS = ['zeros', 'gray', 'uniform', 'normal', 'sample', 'image'] as const;
+/** The steps of a request that leaves them out (fewer when they do not fit the CPU budget, see api/budget.ts). */
+export const DEFAULT_STEPS = 256;
+export const INITS = ['zeros', 'gray', 'dark', 'uniform', 'normal', 'sample', 'image'] as const;
 /** The parameters whose defaults the preset sets (besides init and lr). */
 export const REGULARIZERS = ['l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter'] as const;
 export type RegularizerName = (typeof REGULARIZERS)[number];
@@ -21,15 +23,30 @@ export interface PresetSettings extends Record<RegularizerName, number> {
 export const DEFAULT_SETTINGS: PresetSettings = { l2: 0, l1: 0, tv: 0, blur: 0, blur_every: 4, jitter: 0, lrFraction: 0.05, init: 'normal' };
 
 /**
- * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models (scratch sweeps over l2, tv, blur, jitter
- * and lr, judged by eye and by cross-model agreement: with these settings the image maximized on one model is
- * classified as the same class by the other model for 10 of 10 classes, in both directions). A small L2 pull
- * toward the start image and a total-variation penalty remove high-frequency patterns; a Gaussian blur every
- * other step and a 1-pixel jitter (Yosinski et al. 2015) spread the evidence over the garment's shape.
- * It starts from a black canvas (init=zeros), the background of the training images, which the L2 term pulls
- * toward. Explicit parameters override the preset.
+ * The natural-looking preset, tuned on Ascent's two Fashion-MNIST models (sweeps over l2, tv, blur, jitter, lr and
+ * the start, judged by eye and by cross-model agreement, see README.md). A small L2 pull toward the start image and
+ * a total-variation penalty remove high-frequency patterns; a Gaussian blur every other step and a 1-pixel jitter
+ * (Yosinski et al. 2015) spread the evidence over the object's shape. It starts dark (init=dark: the low end of
+ * the range plus a little seeded noise, like the background of the training images), where the L2 term pulls;
+ * not all-black, where many ReLU networks have an exactly zero gradient, and should the gradient still be zero
+ * there, from mid-gray noise (init=normal). Its weights are stated for an input range of width 1 and scale with
+ * the model's range (presetWeight), so a model described in 0..255 gives the image it gives in 0..1.
+ * Explicit parameters override the preset (and are taken as given, in the model's units).
  */
-export const NATURAL_PRESET: PresetSettings = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03, init: 'zeros' };
+export const NATURAL_PRESET: PresetSettings = { l2: 0.005, l1: 0, tv: 0.05, blur: 0.5, blur_every: 2, jitter: 1, lrFraction: 0.03, init: 'dark' };
+
+/** Starts tried in order after the preset's own when the gradient there is exactly zero (init left out). */
+export const FALLBACK_STARTS: Readonly<Record<string, readonly string[]>> = { dark: ['normal'] };
+
+/**
+ * How a penalty weight stated for a range of width 1 scales to a range of width r: penalties of squared
+ * differences (l2, tv) by 1/r^2, of absolute differences (l1) by 1/r, so that the penalty's gradient keeps its
+ * size relative to the model's; blur and jitter are in pixels and do not scale.
+ */
+export function presetWeight(name: RegularizerName, value: number, range: { min: number; max: number }): number {
+  const r = range.max - range.min;
+  return name === 'l2' || name === 'tv' ? value / (r * r) : name === 'l1' ? value / r : value;
+}
 
 export const PRESET_SETTINGS: Readonly<Record<(typeof PRESETS)[number], PresetSettings>> = { none: DEFAULT_SETTINGS, natural: NATURAL_PRESET };
 
@@ -66,9 +83,9 @@ export function startOf(g: Given): string {
   return g.init ?? (g.sample !== undefined ? 'sample' : g.x !== undefined ? 'image' : g.settings.init);
 }
 
-/** A regularizer's value: as given, else the preset's. */
-export function regularizerOf(name: RegularizerName, value: number | undefined, settings: PresetSettings): number {
-  return value ?? settings[name];
+/** A regularizer's value: as given, else the preset's, scaled to the model's input range. */
+export function regularizerOf(name: RegularizerName, value: number | undefined, settings: PresetSettings, range: { min: number; max: number }): number {
+  return value ?? presetWeight(name, settings[name], range);
 }
 
 /** The step size when lr is left out: the preset's fraction of the model's input range. */
@@ -88,7 +105,7 @@ export const defaultFrames = (steps: number): number => Math.min(DEFAULT_FRAMES,
 /** Whether the result depends on the seed: a random start, or jitter. */
 export const usesSeed = (g: Given): boolean => {
   const init = startOf(g);
-  return init === 'uniform' || init === 'normal' || regularizerOf('jitter', g.jitter, g.settings) > 0;
+  return init === 'uniform' || init === 'normal' || init === 'dark' || (g.jitter ?? g.settings.jitter) > 0;
 };
 
 /**
@@ -102,7 +119,7 @@ export function irrelevant(name: string, g: Given): boolean {
     case 'norm':
       return (g.eps ?? 0) === 0;
     case 'blur_every':
-      return regularizerOf('blur', g.blur, g.settings) === 0;
+      return (g.blur ?? g.settings.blur) === 0;
     case 'pick':
       return (g.restarts ?? 1) === 1;
     case 'seed':

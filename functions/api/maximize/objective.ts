@@ -6,7 +6,8 @@
 import type { AscentSpec } from '../../engine/ascent.js';
 import type { ModelInfo } from '../../registry/types.js';
 import type { MaximizeQuery } from '../params/maximize.js';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { ApiProblem, PROBLEM, echo } from '../problem.js';
+import { didYouMean } from '../params/suggest.js';
 import type { Entries } from './canonical.js';
 
 export interface Objective {
@@ -29,7 +30,7 @@ export function resolveClass(info: ModelInfo, value: string, parameter: string):
     const k = info.labels.findIndex((l) => l.toLowerCase() === value.toLowerCase());
     if (k >= 0) return k;
   }
-  throw bad(parameter, `Parameter "${parameter}" must be a class index 0..${info.labels.length - 1} or one of the labels of ${info.id} (got ${JSON.stringify(value)}).`, info.labels);
+  throw bad(parameter, `Parameter "${parameter}" must be a class index 0..${info.labels.length - 1} or one of the labels of ${info.id} (got ${echo(value)}).${didYouMean(value, info.labels)}`, info.labels);
 }
 
 export function planObjective(q: MaximizeQuery, info: ModelInfo): Objective {

@@ -30,6 +30,11 @@ export interface MaximizePlan {
   spec: Omit<AscentSpec, 'starts' | 'weights' | 'traceClass' | 'onStep'>;
   /** the start images (built on first use: a cache hit never needs them) */
   starts(): Float32Array;
+  /** the start's name, and the fallback starts the engine may move to (engine alternatives), by name */
+  start: { init: string; fallbacks: string[] };
+  alternatives(): Float32Array[];
+  /** whether steps were given (else the default, which the budget may lower) */
+  stepsGiven: boolean;
   output: OutputSpec;
   /** canonical parameters of the requested result, sorted by name */
   canonical: Entries;
@@ -44,8 +49,11 @@ export interface MaximizePlan {
   engine: EngineName;
 }
 
-/** `priors`: the image priors the host offers (prior= names one). */
-export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, priors: PriorEntry[] = []): MaximizePlan {
+/**
+ * `priors`: the image priors the host offers (prior= names one); `stepsGiven`: whether the URL gave steps (the
+ * parsed query has the default filled in).
+ */
+export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, priors: PriorEntry[] = [], stepsGiven = true): MaximizePlan {
   // the preset first, explicit parameters override it
   const given: Given = { ...q, settings: presetSettings(q.preset) };
   const objective = planObjective(q, info);
@@ -53,9 +61,10 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const prior = planPrior(q, info, range.layout, priors);
   const start = planStart(q, info, samples, range, given);
   const { constraints, entries: constraintEntries } = planConstraints(q, range, given);
-  const { regularization, entries: regularizationEntries } = planRegularization(q, given);
+  const { regularization, entries: regularizationEntries } = planRegularization(q, given, range.grid);
   const lr = q.lr ?? (prior ? PRIOR_SETTINGS.lr : defaultLr(given.settings, range.grid));
   const batch = q.restarts;
+  const steps = q.steps;
   const { output, twin } = planOutput(q, range.layout);
   const engine: EngineName = info.engine ?? 'onnxruntime';
 
@@ -67,7 +76,7 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
     ...objectiveEntries(objective),
     ['optimizer', q.optimizer],
     ['lr', lr],
-    ['steps', q.steps],
+    ['steps', steps],
     ...start.entries,
     ...(irrelevant('seed', given) ? [] : [['seed', q.seed] as [string, number]]),
     ...constraintEntries,
@@ -85,12 +94,16 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
       constraints,
       optimizer: q.optimizer,
       lr,
-      steps: q.steps,
+      steps,
       regularization,
       batch,
       seed: q.seed,
     },
     starts: () => (prior ? prior.starts(batch) : start.starts(batch)),
+    // fallback starts are images: a search through a prior starts from codes
+    start: { init: start.init, fallbacks: prior ? [] : start.fallbacks },
+    alternatives: () => (prior ? [] : start.alternatives(batch)),
+    stepsGiven,
     output,
     canonical: canonicalEntries(computation, output),
     twin: { output: twin, canonical: canonicalEntries(computation, twin) },
@@ -101,5 +114,9 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
 
 /** The engine's whole spec, once the compiled program is known. */
 export function ascentSpec(plan: MaximizePlan, program: Pick<ProgramMeta, 'units'>): AscentSpec {
-  return { ...plan.spec, ...objectiveSpec(plan.objective, program.units, plan.spec.batch), starts: plan.starts() };
+  const alternatives = plan.alternatives();
+  return {
+    ...plan.spec, ...objectiveSpec(plan.objective, program.units, plan.spec.batch), starts: plan.starts(),
+    ...(alternatives.length ? { alternatives } : {}),
+  };
 }

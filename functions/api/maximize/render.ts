@@ -12,9 +12,20 @@ import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
 import { IMMUTABLE, strongEtag } from '../cache.js';
-import type { Entries } from './canonical.js';
+import { publicQuery, type Entries } from './canonical.js';
 import type { OutputSpec } from './output.js';
 import type { MaximizePlan } from './plan.js';
+import { warningHeader } from './warnings.js';
+
+/** What the route knows about a computed result besides the engine's numbers. */
+export interface ResultFacts {
+  /** per restart, what the result says about itself (warnings.ts) */
+  warnings: string[][];
+  /** the steps run (the default may have been lowered to fit the budget) */
+  steps: number;
+  /** the estimated CPU time of the computation */
+  work: { cpuMs: number };
+}
 
 /** Index of the largest of values[from, from + n). */
 function argmax(values: ArrayLike<number>, from = 0, n = values.length - from): number {
@@ -84,7 +95,7 @@ export function renderGif(r: AscentResult, plan: MaximizePlan, output: OutputSpe
 
 const round = (v: number) => Number(v.toPrecision(7));
 
-function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: number) {
+function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: number, facts: ResultFacts) {
   const { layout, grid } = plan.spec;
   const size = sampleSize(layout);
   const probabilities = Array.from(r.probabilities.subarray(s * r.classes, (s + 1) * r.classes), round);
@@ -110,13 +121,15 @@ function sampleJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, s: num
       objective: r.trace.objective[s]!.map(round),
       probability: k !== null ? r.trace.probability[s]!.map(round) : null,
     },
+    warnings: facts.warnings[s] ?? [],
   };
 }
 
-export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, canonical: Entries, query: string, work: { gflop: number }) {
+export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, canonical: Entries, facts: ResultFacts) {
   const best = bestIndex(r);
   const { classIndex: k, minusIndex: m } = plan.objective;
   const batch = plan.spec.batch;
+  const isTensor = plan.objective.unit !== null;
   return {
     model: info.id,
     class: k,
@@ -126,23 +139,23 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
     target: plan.objective.target,
     unit: plan.objective.unit,
     prior: plan.prior?.id ?? null,
-    steps: plan.spec.steps,
-    ...sampleJson(r, plan, info, best),
+    steps: facts.steps,
+    ...sampleJson(r, plan, info, best, facts),
     restart: best,
     restarts: batch > 1
       ? (output.pick === 'all'
-        ? Array.from({ length: batch }, (_, s) => sampleJson(r, plan, info, s))
+        ? Array.from({ length: batch }, (_, s) => sampleJson(r, plan, info, s, facts))
         : Array.from({ length: batch }, (_, s) => ({ objective: round(r.objective[s]!), probability: k !== null ? round(r.probabilities[s * r.classes + k]!) : null })))
       : undefined,
-    params: Object.fromEntries(canonical),
-    url: `/api/v1/maximize?${query}`,
-    work,
+    params: Object.fromEntries(canonical.map(([name, v]) => [name, name === 'steps' ? facts.steps : v])),
+    url: `/api/v1/maximize?${publicQuery(canonical, facts.steps, isTensor)}`,
+    work: facts.work,
   };
 }
 
 /** The result in one output format, as the immutable response cached under its canonical query. */
 export async function resultResponse(
-  r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, work: { gflop: number },
+  r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
   deflate?: Deflate,
 ): Promise<Response> {
   const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
@@ -151,14 +164,16 @@ export async function resultResponse(
     const best = bestIndex(r);
     const k = plan.objective.classIndex;
     const probabilities = r.probabilities.subarray(best * r.classes, (best + 1) * r.classes);
+    const warnings = output.pick === 'all' ? [...new Set(facts.warnings.flat())] : facts.warnings[best] ?? [];
     const summary: Record<string, string> = {
       'X-Ascent-Predicted': String(argmax(probabilities)),
       'X-Ascent-Objective': String(Number(r.objective[best]!.toPrecision(7))),
       ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
+      ...(warnings.length ? { 'X-Ascent-Warning': warningHeader(warnings) } : {}),
     };
     if (output.format === 'gif') return new Response(renderGif(r, plan, output), { headers: { ...headers, ...summary, 'Content-Type': 'image/gif' } });
     return new Response(await renderPng(r, plan, output, query, deflate), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
   }
-  const json = renderJson(r, plan, info, output, entries, query, work);
+  const json = renderJson(r, plan, info, output, entries, facts);
   return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });
 }

@@ -1,7 +1,8 @@
 /**
- * Where the search starts: seeded noise (normal, the default, or uniform), a constant (zeros, gray), a shipped test
- * image (sample) or pixels in the URL (x). Start images are built only when the result is computed: a cache hit
- * never needs them.
+ * Where the search starts: seeded noise (normal, the default; uniform; dark, the low end of the range plus a little
+ * noise), a constant (zeros, gray), a shipped test image (sample) or pixels in the URL (x). Start images are built
+ * only when the result is computed: a cache hit never needs them. When the start is the preset's (init left out),
+ * the preset's fallback starts come with it: the engine moves to them where the gradient is exactly zero.
  */
 import { sampleSize } from '../../engine/image.js';
 import { rng } from '../../engine/prng.js';
@@ -12,7 +13,7 @@ import { encodeBase64Url } from '../params/base64url.js';
 import { pixelsToInput, samplePixels, urlPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import type { Entries } from './canonical.js';
-import { startOf, type Given } from './defaults.js';
+import { FALLBACK_STARTS, startOf, type Given } from './defaults.js';
 import type { Range } from './range.js';
 
 export interface Start {
@@ -21,12 +22,25 @@ export interface Start {
   entries: Entries;
   /** the start images of `batch` samples, in the model's layout */
   starts(batch: number): Float32Array;
+  /** the starts to try where the gradient is exactly zero, in order, and their names */
+  fallbacks: string[];
+  alternatives(batch: number): Float32Array[];
 }
 
+/** Standard deviation of the dark start's half-normal noise, as a fraction of the range. */
+export const DARK_NOISE = 0.15;
+
 export function planStart(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, range: Range, given: Given): Start {
+  const init = startOf(given);
+  const first = planOne(init, q, info, samples, range);
+  const fallbacks = given.init === undefined && q.sample === undefined && q.x === undefined ? [...(FALLBACK_STARTS[init] ?? [])] : [];
+  const others = fallbacks.map((name) => planOne(name, q, info, samples, range));
+  return { ...first, fallbacks, alternatives: (batch) => others.map((o) => o.starts(batch)) };
+}
+
+function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, range: Range): Omit<Start, 'fallbacks' | 'alternatives'> {
   const { layout, grid, min, max } = range;
   const size = sampleSize(layout);
-  const init = startOf(given);
   if (q.sample !== undefined && init !== 'sample') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" only goes with init=sample (got init=${init}).`, { parameter: 'sample' });
   if (q.x !== undefined && init !== 'image') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "x" only goes with init=image (got init=${init}).`, { parameter: 'x' });
   const clamp = (v: number) => Math.min(max, Math.max(min, v));
@@ -39,6 +53,15 @@ export function planStart(q: MaximizeQuery, info: ModelInfo, samples: Samples | 
   if (init === 'zeros' || init === 'gray') {
     const v = clamp(init === 'zeros' ? 0 : (grid.min + grid.max) / 2);
     return { init, entries, starts: filled((s) => s.fill(v)) };
+  }
+  if (init === 'dark') {
+    // the low end of the range plus half-normal noise: dark, as most training backgrounds, but not flat
+    return {
+      init, entries, starts: filled((s) => {
+        const random = rng(q.seed);
+        for (let i = 0; i < s.length; i++) s[i] = clamp(min + (max - min) * Math.abs(DARK_NOISE * random.normal()));
+      }),
+    };
   }
   if (init === 'uniform') {
     return {

@@ -4,7 +4,8 @@
  * a repeated or empty parameter, or a value out of range is a 400 problem naming the parameter and what it allows.
  */
 import { z } from 'zod';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { ApiProblem, PROBLEM, echo } from '../problem.js';
+import { didYouMean } from './suggest.js';
 
 export type QuerySchema = z.ZodObject<Record<string, z.ZodType>>;
 
@@ -20,17 +21,6 @@ export function allowedFor(schema: QuerySchema, name: string): Record<string, un
   return out;
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 function describeValue(issue: z.core.$ZodIssue, allowed: Record<string, unknown>): string {
   if (allowed.enum) return `must be one of ${(allowed.enum as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   const bounds: string[] = [];
@@ -39,7 +29,9 @@ function describeValue(issue: z.core.$ZodIssue, allowed: Record<string, unknown>
   if (allowed.maximum !== undefined) bounds.push(`<= ${allowed.maximum}`);
   const kind = allowed.type === 'integer' ? 'an integer' : allowed.type === 'number' ? 'a finite number' : 'valid';
   if (bounds.length) return `must be ${kind} ${bounds.join(' and ')}`;
-  return issue.message.toLowerCase().startsWith('invalid') ? `must be ${kind}` : issue.message;
+  if (issue.code === 'too_big' && allowed.maxLength !== undefined) return `must be at most ${allowed.maxLength} characters long`;
+  if (issue.code === 'invalid_format') return `must be ${issue.message}`;
+  return `must be ${kind}`;
 }
 
 /** Parses and validates a URL's query string against `schema`; throws a 400 ApiProblem on any problem. */
@@ -48,9 +40,8 @@ export function parseQuery<S extends QuerySchema>(url: URL, schema: S): z.output
   const raw: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
     if (!known.includes(name)) {
-      const near = known.filter((k) => distance(k, name.toLowerCase()) <= 2).sort((a, b) => distance(a, name) - distance(b, name));
       throw new ApiProblem(400, PROBLEM.unknownParameter,
-        `Unknown parameter "${name}".${near.length ? ` Did you mean "${near[0]}"?` : ''} Accepted: ${known.join(', ')}.`,
+        `Unknown parameter "${name}".${didYouMean(name, known)} Accepted: ${known.join(', ')}.`,
         { parameter: name, allowed: known });
     }
     if (name in raw) throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "${name}" is given more than once.`, { parameter: name });
@@ -66,13 +57,16 @@ export function parseQuery<S extends QuerySchema>(url: URL, schema: S): z.output
     const allowed = allowedFor(schema, name);
     const given = raw[name];
     throw new ApiProblem(400, PROBLEM.badParameter,
-      given === undefined ? `Parameter "${name}" is required.` : `Parameter "${name}" ${describeValue(issue, allowed)} (got ${JSON.stringify(given)}).`,
+      given === undefined ? `Parameter "${name}" is required.` : `Parameter "${name}" ${describeValue(issue, allowed)} (got ${echo(given)}).`,
       { parameter: name, allowed });
   }
   return result.data;
 }
 
 /** Field helpers: numbers parsed from strings, with bounds that show up in the OpenAPI document. */
+/** The text of base64url values (images and masks in URLs), as validation messages say it. */
+export const BASE64URL = 'base64url text: the letters A-Z and a-z, digits, "-" and "_" (RFC 4648, section 5)';
+
 export const q = {
   int: (min: number, max: number) => z.coerce.number().int().min(min).max(max),
   number: (min: number, max: number) => z.coerce.number().min(min).max(max),

@@ -7,6 +7,8 @@ import { Hono } from 'hono';
 import { classScores, rank } from '../../exemplars/scores.js';
 import { encodePng } from '../../encode/png.js';
 import { enlarge, tile } from '../../encode/raster.js';
+import { forwardCpuMs } from '../../budget/cpu.js';
+import { checkBudget } from '../budget.js';
 import { layoutOf } from '../../registry/types.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { requireModel } from '../http.js';
@@ -56,14 +58,11 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
     return hit;
   }
 
-  const limit = c.var.app.maxGflop;
+  const { cpu, limits } = c.var.app;
   const table = await c.var.app.exemplars.get(record, samples, (flops) => {
-    const gflop = flops / 1e9;
-    if (gflop > limit) {
-      throw new ApiProblem(422, PROBLEM.overBudget,
-        `Scoring the ${samples.count} test images with ${info.id} needs about ${gflop.toFixed(1)} GFLOP; the limit is ${limit} GFLOP per request.`,
-        { limit: { gflop: limit }, requested: { gflop: Number(gflop.toFixed(3)) } });
-    }
+    // forward runs of about a hundred images each
+    const need = { cpuMs: cpu.fixedMs + forwardCpuMs(cpu, flops / samples.count, samples.count, 100) };
+    checkBudget(need, limits, `Scoring the ${samples.count} test images with ${info.id}`, 'This model is too large for this deployment.');
   });
   const scores = classScores(table.logits, table.classes, k, q.target);
   const probabilities = q.target === 'prob' ? scores : classScores(table.logits, table.classes, k, 'prob');

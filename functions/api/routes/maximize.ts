@@ -4,27 +4,39 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { AscentSpec } from '../../engine/ascent.js';
+import type { AscentResult, AscentSpec } from '../../engine/ascent.js';
 import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
+import { frameCpuMs } from '../../budget/cpu.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
-import { checkBudget, frameGflop, gradientGflop } from '../budget.js';
+import { planSteps, type StepsPlan } from '../budget.js';
 import { frameSteps } from '../../encode/frames.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
-import { resultResponse } from '../maximize/render.js';
+import { bestIndex, resultResponse, type ResultFacts } from '../maximize/render.js';
+import { warningsFor, type UnitActivity } from '../maximize/warnings.js';
+import { closest } from '../params/suggest.js';
 import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import type { EngineName, Program } from '../programs.js';
 
-/** Compile problems caused by the request (an unknown layer name) are the client's; others are the model's. */
-function programProblem(e: unknown, target: string): never {
+/**
+ * Compile problems caused by the request (a layer name the model does not have: with the closest names) are the
+ * client's; others are the model's.
+ */
+async function programProblem(c: Context<AppEnv>, record: ModelRecord, e: unknown, target: string): Promise<never> {
   if (e instanceof ModelError && !isLogitTarget(target)) {
-    throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "layer": ${e.message}.`, { parameter: 'layer' });
+    const tensors = await c.var.app.activity.tensors(record).catch(() => []);
+    const names = tensors.map((t) => t.name);
+    const near = closest(target, names, Math.max(2, Math.floor(target.length / 4)));
+    const hint = names.includes(target) ? '' : near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : '';
+    throw new ApiProblem(400, PROBLEM.badParameter,
+      `Parameter "layer": ${e.message}.${hint} GET /api/v1/models/${record.info.id} lists the ${names.length} tensors you can maximize.`,
+      { parameter: 'layer', allowed: names });
   }
   if (e instanceof ModelError || e instanceof CompileError) {
     throw new ApiProblem(422, PROBLEM.unsupportedModel, `The model cannot be differentiated: ${e.message}.`);
@@ -42,9 +54,10 @@ interface Prepared {
 }
 
 async function prepare(c: Context<AppEnv>): Promise<Prepared> {
-  const q = parseQuery(new URL(c.req.url), maximizeQuery);
+  const url = new URL(c.req.url);
+  const q = parseQuery(url, maximizeQuery);
   const record = await requireModel(c, q.model);
-  const plan = planMaximize(q, record.info, c.var.app.samples(), c.var.app.priors?.list());
+  const plan = planMaximize(q, record.info, c.var.app.samples(), c.var.app.priors?.list(), url.searchParams.has('steps'));
   const canonical = canonicalQuery(plan.canonical);
   return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
@@ -73,35 +86,36 @@ async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
   return { ...p, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
 
-/** A computation ready to run: its keys (for the engine that runs it), program, the engine's whole spec and cost. */
+/** A computation ready to run: its keys (for the engine that runs it), its program, the engine's spec, and the steps within the budget. */
 interface Ready {
   p: Prepared;
   runner: Program;
   spec: AscentSpec;
-  gflop: number;
+  steps: StepsPlan;
 }
 
 /**
- * The program and spec of the plan (snapshots, a prior's search); refused with 422 when the request is over the
- * budget (400 for a unit its tensor lacks), before anything runs.
+ * The program and spec of the plan (snapshots, a prior's search, the steps within the budget); refused with 422
+ * when the request is over the budget (400 for a unit its tensor lacks), before anything runs.
  */
 async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
-  const { programs } = c.var.app;
+  const app = c.var.app;
   const { target } = planned.plan.objective;
-  const prior = planned.plan.prior ? c.var.app.priors?.get(planned.plan.prior.id) : undefined;
-  const runner = await programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(e, target));
+  const prior = planned.plan.prior ? app.priors?.get(planned.plan.prior.id) : undefined;
+  const runner = await app.programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(c, planned.record, e, target));
   const p = await onEngine(planned, runner.engine);
   const { plan, record } = p;
   const spec = ascentSpec(plan, runner.meta);
   const animation = plan.output.animation;
-  const gflop = gradientGflop(runner.meta.forwardFlops, spec.steps, spec.batch, runner.fixedBatch)
-    + (animation ? frameGflop(animation.frames, imagePixels(plan)) : 0);
-  checkBudget(gflop, c.var.app.maxGflop, animation ? 'Lower steps, restarts, frames or scale (frames count as computation).' : undefined);
-  const snapshots = animation ? { snapshots: frameSteps(spec.steps, animation.frames, animation.spacing) } : {};
+  const extra = animation
+    ? { cpuMs: frameCpuMs(animation.frames, imagePixels(plan)), advice: 'Lower steps, restarts, frames or scale (frames count as computation).' }
+    : undefined;
+  const steps = planSteps(app.cpu, app.limits, { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch, batch: spec.batch }, spec.steps, plan.stepsGiven, extra);
+  const snapshots = animation ? { snapshots: frameSteps(steps.steps, animation.frames, animation.spacing) } : {};
   // through a prior: G for the final images, and the classifier on pixels to score their 8-bit versions
   let latent: LatentSearch | undefined;
   if (plan.prior && prior) {
-    const [decoder, pixels] = await Promise.all([programs.decoder(prior), programs.runner(record, target, undefined, plan.engine)]);
+    const [decoder, pixels] = await Promise.all([app.programs.decoder(prior), app.programs.runner(record, target, undefined, plan.engine)]);
     latent = {
       zmax: plan.prior.zmax,
       norm: 'l2',
@@ -109,23 +123,49 @@ async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
       pixels: { ...pixels, run: (x, n, w) => pixels.exclusive(() => pixels.run(x, n, w)) },
     };
   }
-  return { p, runner, spec: { ...spec, ...snapshots, ...(latent ? { latent } : {}) }, gflop };
+  return { p, runner, spec: { ...spec, steps: steps.steps, ...snapshots, ...(latent ? { latent } : {}) }, steps };
+}
+
+/** What each restart's result says about itself; the unit's activity is looked up only when it matters. */
+async function resultWarnings(c: Context<AppEnv>, run: Ready, result: AscentResult): Promise<string[][]> {
+  const { plan, record } = run.p;
+  const o = plan.objective;
+  let unit: UnitActivity | undefined;
+  if (o.unit !== null && result.stall.some((s) => s.zeroGradientAtStart)) {
+    const activity = await c.var.app.activity.activity(record).catch(() => undefined);
+    const t = activity?.tensors.find((x) => x.name === o.target);
+    if (activity && t && o.unit < t.active.length) unit = { active: t.active[o.unit]!, best: t.best[o.unit]!, images: activity.images };
+  }
+  return result.stall.map((stall, s) => warningsFor({
+    stall,
+    steps: run.spec.steps,
+    objective: o,
+    labels: record.info.labels,
+    starts: [plan.start.init, ...plan.start.fallbacks],
+    first: result.trace.objective[s]![0] ?? NaN,
+    final: result.objective[s]!,
+    probabilities: result.probabilities.subarray(s * result.classes, (s + 1) * result.classes),
+    target: o.target,
+    ...(unit ? { unit } : {}),
+    ...(run.steps.reduced ? { reduced: run.steps.reduced } : {}),
+  }));
 }
 
 /**
  * Computes and caches the result; with `twin`, also in the other format (the playground streams the JSON, then
  * shows the image).
  */
-async function computeAndCache(c: Context<AppEnv>, { p, runner, spec, gflop }: Ready, twin: boolean, onStep?: AscentSpec['onStep']): Promise<Response> {
+async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, onStep?: AscentSpec['onStep']): Promise<{ response: Response; warnings: string[] }> {
+  const { p } = run;
   const { plan, record } = p;
-  const result = await runner.ascend({ ...spec, ...(onStep ? { onStep } : {}) });
-  const work = { gflop: Number(gflop.toFixed(4)) };
+  const result = await run.runner.ascend({ ...run.spec, ...(onStep ? { onStep } : {}) });
+  const facts: ResultFacts = { warnings: await resultWarnings(c, run, result), steps: run.spec.steps, work: { cpuMs: Math.round(run.steps.need.cpuMs) } };
   const { deflate } = c.var.app;
-  const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, work, deflate);
+  const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, facts, deflate);
   const writes = [c.var.app.cache.put(p.canonical, main.clone())];
-  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, work, deflate)));
+  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, facts, deflate)));
   await Promise.all(writes);
-  return main;
+  return { response: main, warnings: facts.warnings[bestIndex(result)] ?? [] };
 }
 
 export const maximizeRoute = new Hono<AppEnv>()
@@ -139,33 +179,41 @@ export const maximizeRoute = new Hono<AppEnv>()
       hit.headers.set('X-Ascent-Cache', 'hit');
       return hit;
     }
-    const main = await computeAndCache(c, await ready(c, p), false);
-    main.headers.set('X-Ascent-Cache', 'miss');
-    return main;
+    const run = await ready(c, p);
+    const onItsEngine = run.p === p ? undefined : await c.var.app.cache.match(run.p.canonical);
+    if (onItsEngine) {
+      const hit = new Response(onItsEngine.body, onItsEngine);
+      hit.headers.set('X-Ascent-Cache', 'hit');
+      return hit;
+    }
+    const { response } = await computeAndCache(c, run, false);
+    response.headers.set('X-Ascent-Cache', 'miss');
+    return response;
   })
-  // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `result` (the JSON
-  // result, with `url`, the canonical URL of the image) or `error` (problem details). A cached result is sent at
-  // once; a computed one is cached (JSON and PNG) like a GET. Problems found before computing (parameters, a unit
-  // the tensor lacks, the budget) are 4xx responses, not events.
+  // Server-sent events: `progress` {step, steps, objective, probability} about 64 times, then `warning`
+  // {warnings} when the result has something to say, then `result` (the JSON result, with `url`, the URL of the
+  // image, and `warnings`) or `error` (problem details). A cached result is sent at once; a computed one is cached
+  // (JSON and PNG) like a GET. Problems found before computing (parameters, a unit the tensor lacks, the budget)
+  // are 4xx responses, not events.
   .get('/events', async (c) => {
     const p = await prepare(c);
-    const jsonQuery = (q: Prepared) => (q.plan.output.format === 'json' ? q.canonical : q.twin);
-    const cached = await c.var.app.cache.match(jsonQuery(p));
-    const program = cached ? undefined : await ready(c, p);
-    const steps = p.plan.spec.steps;
+    const jsonQuery = p.plan.output.format === 'json' ? p.canonical : p.twin;
+    const cachedFirst = await c.var.app.cache.match(jsonQuery);
+    const run = cachedFirst ? undefined : await ready(c, p);
+    const steps = run?.spec.steps ?? p.plan.spec.steps;
     const every = Math.max(1, Math.floor(steps / 64));
     let finished!: () => void;
     const done = new Promise<void>((resolve) => { finished = resolve; });
     c.header('X-Ascent-Params', p.canonical);
     const response = streamSSE(c, async (stream) => {
       try {
-        if (!program) {
-          await stream.writeSSE({ event: 'result', data: await cached!.text() });
+        if (!run) {
+          await stream.writeSSE({ event: 'result', data: await cachedFirst!.text() });
           return;
         }
         // Progress is queued, not awaited: the computation holds its program and must not wait on a slow reader.
         // A zero timeout after each event lets the runtime send it now rather than with the result.
-        await computeAndCache(c, program, true, async (t, trace) => {
+        const { warnings } = await computeAndCache(c, run, true, async (t, trace) => {
           if (t % every !== 0 && t !== steps) return;
           void stream.writeSSE({
             event: 'progress',
@@ -178,7 +226,8 @@ export const maximizeRoute = new Hono<AppEnv>()
           });
           await new Promise((resolve) => setTimeout(resolve, 0));
         });
-        const stored = await c.var.app.cache.match(jsonQuery(program.p));
+        if (warnings.length) await stream.writeSSE({ event: 'warning', data: JSON.stringify({ warnings }) });
+        const stored = await c.var.app.cache.match(run.p.plan.output.format === 'json' ? run.p.canonical : run.p.twin);
         await stream.writeSSE({ event: 'result', data: stored ? await stored.text() : '{}' });
       } catch (e) {
         const problem = e instanceof ApiProblem ? e : new ApiProblem(500, PROBLEM.internal, 'The computation failed.');

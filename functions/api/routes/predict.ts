@@ -10,7 +10,7 @@ import { mediaType, readBody, requireModel } from '../http.js';
 import { MAX_IMAGE_BYTES, predictQuery } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
 import { pixelsToInput, pngPixels, samplePixels, urlPixels } from '../pixels.js';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { ApiProblem, PROBLEM, echo } from '../problem.js';
 
 async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Array, source: Record<string, unknown>) {
   const info = record.info;
@@ -51,7 +51,7 @@ export const predictRoute = new Hono<AppEnv>()
     const record = await requireModel(c, q.model);
     const type = mediaType(c);
     if (type !== 'image/png' && type !== 'application/octet-stream') {
-      throw new ApiProblem(415, PROBLEM.unsupportedMediaType, `POST a PNG image with Content-Type: image/png (got ${JSON.stringify(type || 'none')}).`);
+      throw new ApiProblem(415, PROBLEM.unsupportedMediaType, `POST a PNG image with Content-Type: image/png (got ${echo(type || 'none')}).`);
     }
     const body = await readBody(c, MAX_IMAGE_BYTES, (declared) => new ApiProblem(413, PROBLEM.tooLarge, declared !== undefined
       ? `The body is ${declared} bytes; at most ${MAX_IMAGE_BYTES} are accepted.`

@@ -14,7 +14,7 @@ import { randomHex, sha256Hex } from '../hash.js';
 import { mediaType, readBody, requireBearer } from '../http.js';
 import { MAX_UPLOAD_BYTES, queryToDescription, uploadDescription, uploadQuery, type UploadDescription } from '../params/upload.js';
 import { parseQuery } from '../params/query.js';
-import { ApiProblem, PROBLEM } from '../problem.js';
+import { ApiProblem, PROBLEM, echo } from '../problem.js';
 import { UPLOAD_ID, type UploadRecord } from '../../registry/uploads.js';
 import type { ModelInfo } from '../../registry/types.js';
 
@@ -66,7 +66,7 @@ async function readUpload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; desc
     return { bytes: new Uint8Array(await file.arrayBuffer()), description: describe(raw) };
   }
   throw new ApiProblem(415, PROBLEM.unsupportedMediaType,
-    `POST the .onnx file as application/octet-stream (description in the query) or as multipart/form-data (parts "model" and "description"); got ${JSON.stringify(type || 'none')}.`);
+    `POST the .onnx file as application/octet-stream (description in the query) or as multipart/form-data (parts "model" and "description"); got ${echo(type || 'none')}.`);
 }
 
 /** Uploads need the deployment's upload token, when it sets one. */
@@ -114,7 +114,7 @@ export const uploadRoute = new Hono<AppEnv>()
     const existing = await app.uploads.get(id);
     if (existing) return c.json({ ...existing.info, created: false }, 200, { Location: `/api/v1/models/${id}` });
 
-    const admitted = await admit(bytes, description, await app.loadOrt());
+    const admitted = await admit(bytes, description, await app.loadOrt(), app);
     const info: ModelInfo = { id, ...admitted.info };
     const deleteToken = randomHex(16);
     await app.uploads.put({ info, description, deleteTokenSha256: await sha256Hex(deleteToken) }, admitted.graph);

@@ -5,7 +5,7 @@
  * in f64 as JavaScript computes it, so that given the same gradients both produce the same images.
  */
 import {
-  F_EPS, F_L1, F_L2, F_LR, F_MAX, F_MIN, F_TV, JOB_FLOATS, J_ADAM, J_BATCH, J_BLUR, J_BLUR_EVERY, J_BLUR_RADIUS, J_CHANNELS,
+  F_EPS, F_L1, F_L2, F_LR, F_MAX, F_MIN, F_OPT_EPS, F_TV, JOB_FLOATS, J_ADAM, J_BATCH, J_BLUR, J_BLUR_EVERY, J_BLUR_RADIUS, J_CHANNELS,
   J_CHANNELS_LAST, J_CHUNK, J_CLASSES, J_G, J_HEIGHT, J_JITTERED, J_LOGITS, J_M, J_MASK, J_NORM, J_OBJECTIVE, J_OPTIMIZER,
   J_PLAN, J_PLAN_WORDS, J_P_GRAD, J_P_INPUT, J_P_LOGITS, J_P_OBJECTIVE, J_P_WEIGHTS, J_SHIFTS, J_SIZE, J_TARGET,
   J_TMP, J_TRACE_CLASS, J_TRACE_OBJECTIVE, J_TRACE_PROBABILITY, J_UNITS, J_V, J_WEIGHTS, J_WIDTH, J_X, J_X0, NORM_L2,
@@ -149,6 +149,7 @@ function optimizerStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
   const n = ji(job, J_SIZE);
   const end = o + n;
   const lr = jf(job, F_LR);
+  const eps = jf(job, F_OPT_EPS);
   const kind = ji(job, J_OPTIMIZER);
   if (kind == OPT_ADAM) {
     const M = jp(job, J_M), V = jp(job, J_V);
@@ -161,7 +162,7 @@ function optimizerStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
       const vi = b2 * rf(V, i) + (1 - b2) * gi * gi;
       wf(M, i, mi);
       wf(V, i, vi);
-      wf(X, i, rf(X, i) + (lr * mi * c1) / (Math.sqrt(vi * c2) + 1e-8));
+      wf(X, i, rf(X, i) + (lr * mi * c1) / (Math.sqrt(vi * c2) + eps));
     }
   } else if (kind == OPT_SGD) {
     for (let i = o; i < end; i++) wf(X, i, rf(X, i) + lr * rf(G, i));
@@ -179,7 +180,7 @@ function optimizerStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
     const V = jp(job, J_V);
     for (let i = o; i < end; i++) {
       wf(V, i, 0.9 * rf(V, i) + 0.1 * rf(G, i) * rf(G, i));
-      wf(X, i, rf(X, i) + (lr * rf(G, i)) / (Math.sqrt(rf(V, i)) + 1e-8));
+      wf(X, i, rf(X, i) + (lr * rf(G, i)) / (Math.sqrt(rf(V, i)) + eps));
     }
   }
 }

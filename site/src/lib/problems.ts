@@ -45,8 +45,8 @@ export const PROBLEM_DOCS: ProblemDoc[] = [
     id: 'over-budget',
     title: 'Request over the CPU budget',
     status: [422],
-    when: 'The request would need more computation than one request may use: about 3 × (forward FLOPs of the model) × restarts × (steps + 1), plus the pixels of every frame of an animation, or the forward passes over the test images of a first exemplar listing. It is refused before any work is done.',
-    fix: 'Lower `steps` or `restarts`. The problem carries `limit` and `requested`, both in GFLOP.',
+    when: 'The request would need more CPU time than one request may use (MAX_CPU_MS, 5,000 ms by default), as estimated from the model\'s size before any work is done: its steps and restarts, plus the pixels of every frame of an animation, or the forward passes over the test images of a first exemplar listing. A request that leaves out `steps` runs as many of the default 256 as fit instead, with a warning; an upload whose default request does not fit is refused at upload.',
+    fix: 'Lower `steps` or `restarts` (or `frames` and `scale` of an animation; GET /api/v1/models/{id} gives `budget.maxSteps` and `budget.maxRestarts`). The problem carries `limit` and `requested`, both in CPU milliseconds (`cpuMs`).',
   },
   {
     id: 'invalid-image',
