@@ -49,6 +49,7 @@ export function initPlayground(): void {
   const problemBox = byId('problem');
   const stale = byId('stale');
   const result = byId('result');
+  const warningsBox = byId<HTMLUListElement>('warnings');
   const img = byId<HTMLImageElement>('result-img');
   const overlay = byId('mask-overlay');
   const summary = byId('summary');
@@ -288,9 +289,11 @@ export function initPlayground(): void {
     summary.replaceChildren(
       `${r.model} says `, Object.assign(document.createElement('strong'), { textContent: r.predicted.label }),
       ` (p = ${fmtP(r.probabilities[r.predicted.class])})${r.label !== null && r.predicted.label !== r.label ? `; p(${r.label}) = ${fmtP(r.probability)}` : ''}. `
-      + `Objective ${objectiveOf} = ${fmtNum(r.objective)} after ${r.steps} steps; ${fmtNum(r.work.gflop)} GFLOP.`
+      + `Objective ${objectiveOf} = ${fmtNum(r.objective)} after ${r.steps} steps; about ${fmtNum(r.work.cpuMs)} ms of CPU.`
       + (live ? '' : ' (Progress could not be streamed; this is the final result.)'),
     );
+    warningsBox.replaceChildren(...(r.warnings ?? []).map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+    warningsBox.hidden = !r.warnings?.length;
     renderBars(bars, labels, r.probabilities, { target: r.class, minus: r.minus, predicted: r.predicted.class });
     const probability = r.trace.probability;
     drawPlot({

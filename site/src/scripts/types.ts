@@ -61,7 +61,9 @@ export interface MaximizeResult {
   restart: number;
   params: Record<string, string | number>;
   url: string;
-  work: { gflop: number };
+  work: { cpuMs: number };
+  /** what the result says about itself (a stalled run, steps cut by the budget), in words */
+  warnings: string[];
 }
 
 export interface PredictResult {
