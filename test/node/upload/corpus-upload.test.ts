@@ -75,7 +75,12 @@ describe.skipIf(!corpusPresent)('uploading the corpus to the running product', (
     headers: { 'content-type': 'application/octet-stream' },
   });
 
-  it.each(entries.filter(differentiable).map((e) => [e.file, e] as const))('%s uploads and maximizes three classes to p >= 0.99', async (_f, e) => {
+  let naturalRecognized = 0;
+  afterAll(() => {
+    console.log(`preset=natural: ${naturalRecognized} of ${entries.filter(differentiable).length * CLASSES.length} corpus images classified as their class by the original model`);
+  });
+
+  it.each(entries.filter(differentiable).map((e) => [e.file, e] as const))('%s uploads and maximizes three classes to p >= 0.99; preset=natural is not flat', async (_f, e) => {
     const r = await upload(e);
     const info = (await r.json()) as { id: string; recognized: { layout: string }; input: { shape: number[] }; detail?: string };
     expect(r.status, info.detail).toBe(201);
@@ -86,6 +91,17 @@ describe.skipIf(!corpusPresent)('uploading the corpus to the running product', (
       const png = new Uint8Array(await m.arrayBuffer());
       const p = await judge(e, png, 8);
       expect(p[k], `${e.file} class ${k}: ${p.map((v) => v.toFixed(3)).join(' ')}`).toBeGreaterThanOrEqual(0.99);
+      // preset=natural: never a black square; an image the model gives another class says so
+      const n = await fetch(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}&preset=natural`);
+      expect(n.status).toBe(200);
+      const natural = new Uint8Array(await n.arrayBuffer());
+      const levels = decode(natural).data;
+      const span = levels.reduce((a, v) => Math.max(a, v), 0) - levels.reduce((a, v) => Math.min(a, v), 255);
+      expect(span, `${e.file} class ${k}: a flat natural image`).toBeGreaterThanOrEqual(128);
+      const q = await judge(e, natural, 8);
+      const top = q.indexOf(Math.max(...q));
+      if (top !== k) expect(n.headers.get('x-ascent-warning'), `${e.file} class ${k}`).toContain(`The model gives this image to class`);
+      else naturalRecognized++;
     }
     // the same upload again is harmless: same id, nothing new
     const again = await upload(e);
