@@ -1,10 +1,24 @@
 /**
  * Never a silent result: a run that cannot move says why (X-Ascent-Warning, `warnings` in JSON and events), the
  * model description lists the tensors layer= accepts with their inactive units, typos get "did you mean", and a
- * request over the CPU budget is refused before it runs (test/node/budget: what a request without steps runs).
+ * request over the CPU budget is refused before it runs and one that leaves steps out runs what fits.
  */
-import { describe, expect, it } from 'vitest';
-import { expectProblem, get, getJson } from './helpers.js';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import type { Env } from '../../functions/worker.js';
+import { BASE, expectProblem, get, getJson } from './helpers.js';
+
+/** A new isolate of the Worker with `bindings` (e.g. another MAX_CPU_MS). */
+async function deployedWith(bindings: Partial<Env>): Promise<(path: string) => Promise<Response>> {
+  vi.resetModules();
+  const worker = (await import('../../functions/worker.js')).default;
+  return async (path) => {
+    const ctx = createExecutionContext();
+    const r = await worker.fetch(new Request(`${BASE}${path}`), { ...(env as unknown as Env), ...bindings }, ctx);
+    await waitOnExecutionContext(ctx);
+    return r;
+  };
+}
 
 interface TensorEntry { name: string; op: string; shape: (number | string)[]; units: number; inactive?: number[] }
 interface ModelJson {
@@ -88,5 +102,20 @@ describe('stalled runs and what can be maximized', () => {
     const over = await expectProblem(await get('/api/v1/maximize?model=fashion-cnn&class=1&restarts=64&steps=4096'), 422);
     expect(over.detail).toMatch(/^This request needs about [\d,]+ ms of CPU time; the limit is 5,000 ms per request\./);
     expect(over).toMatchObject({ limit: { cpuMs: 5000 } });
+  });
+
+  it('leaving steps out runs the steps that fit in MAX_CPU_MS and says so; giving them over it is a 422', async () => {
+    const fetchTight = await deployedWith({ MAX_CPU_MS: '40' });
+    const m = (await (await fetchTight('/api/v1/models/fashion-mlp')).json()) as ModelJson;
+    expect(m.budget.cpuMs).toBe(40);
+    expect(m.budget.maxSteps).toBeLessThan(256);
+    const r = await fetchTight('/api/v1/maximize?model=fashion-mlp&class=3&seed=11&format=json');
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { steps: number; warnings: string[]; url: string };
+    expect(j.steps).toBe(m.budget.maxSteps);
+    expect(j.warnings[0]).toMatch(new RegExp(`^256 steps would need about [\\d,]+ ms of CPU time, more than the 40 ms a request may use here, so this result ran ${j.steps} steps; pass steps to choose \\(at most ${j.steps} fit\\)\\.$`));
+    expect(j.url).toContain(`steps=${j.steps}`);
+    const over = await expectProblem(await fetchTight('/api/v1/maximize?model=fashion-mlp&class=3&seed=11&steps=256'), 422);
+    expect(over.detail).toMatch(/ms of CPU time; the limit is 40 ms per request/);
   });
 });

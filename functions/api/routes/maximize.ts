@@ -73,17 +73,21 @@ function imagePixels(plan: MaximizePlan): number {
   return (columns * layout.width * scale + (columns - 1) * gap) * (rows * layout.height * scale + (rows - 1) * gap);
 }
 
+/** The keys with one canonical entry replaced. */
+async function withEntry(p: Prepared, name: string, entry: Entries[number]): Promise<Prepared> {
+  const swap = (entries: Entries): Entries => entries.map((e) => (e[0] === name ? entry : e));
+  const plan = { ...p.plan, canonical: swap(p.plan.canonical), twin: { ...p.plan.twin, canonical: swap(p.plan.twin.canonical) } };
+  const canonical = canonicalQuery(plan.canonical);
+  return { ...p, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
+}
+
 /**
  * The request's keys for the engine that runs it: the model's engine (part of the key from the start, so a cache
  * hit needs no program), unless this target's program has an op the kernel does not cover and runs on
  * onnxruntime, whose results are other results.
  */
 async function onEngine(p: Prepared, engine: EngineName): Promise<Prepared> {
-  if (engine === p.plan.engine) return p;
-  const swap = (entries: Entries): Entries => entries.map((e) => (e[0] === 'engine' ? engineEntry(engine) : e));
-  const plan = { ...p.plan, canonical: swap(p.plan.canonical), twin: { ...p.plan.twin, canonical: swap(p.plan.twin.canonical) } };
-  const canonical = canonicalQuery(plan.canonical);
-  return { ...p, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
+  return engine === p.plan.engine ? p : withEntry(p, 'engine', engineEntry(engine));
 }
 
 /** A computation ready to run: its keys (for the engine that runs it), its program, the engine's spec, and the steps within the budget. */
@@ -103,14 +107,16 @@ async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
   const { target } = planned.plan.objective;
   const prior = planned.plan.prior ? app.priors?.get(planned.plan.prior.id) : undefined;
   const runner = await app.programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(c, planned.record, e, target));
-  const p = await onEngine(planned, runner.engine);
-  const { plan, record } = p;
+  const onIts = await onEngine(planned, runner.engine);
+  const { plan, record } = onIts;
   const spec = ascentSpec(plan, runner.meta);
   const animation = plan.output.animation;
   const extra = animation
     ? { cpuMs: frameCpuMs(animation.frames, imagePixels(plan)), advice: 'Lower steps, restarts, frames or scale (frames count as computation).' }
     : undefined;
   const steps = planSteps(app.cpu, app.limits, { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch, batch: spec.batch }, spec.steps, plan.stepsGiven, extra);
+  // steps left out and fewer than the default fit: the result is cached under the steps it ran
+  const p = steps.reduced ? await withEntry(onIts, 'steps', ['steps', steps.steps]) : onIts;
   const snapshots = animation ? { snapshots: frameSteps(steps.steps, animation.frames, animation.spacing) } : {};
   // through a prior: G for the final images, and the classifier on pixels to score their 8-bit versions
   let latent: LatentSearch | undefined;
