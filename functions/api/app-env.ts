@@ -13,6 +13,7 @@ import type { UploadStore } from '../registry/uploads.js';
 import type { ActivityCache } from './activity.js';
 import type { ResultCache } from './cache.js';
 import type { ExemplarLogits } from './exemplar-logits.js';
+import type { LayerPrograms } from './layer-programs.js';
 import type { ProgramCache } from './programs.js';
 
 export interface AppDeps {
@@ -50,6 +51,8 @@ export interface AppContext extends AppDeps {
   activity: ActivityCache;
   limits: Limits;
   cpu: CpuModel;
+  /** Grad-CAM's programs (gradients on a feature map) */
+  layerPrograms: LayerPrograms;
 }
 
 export type AppEnv = { Variables: { app: AppContext } };

@@ -12,7 +12,9 @@ import { limitsFrom } from '../budget/limits.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
 import { ExemplarLogits } from './exemplar-logits.js';
 import { ActivityCache } from './activity.js';
+import { LayerPrograms } from './layer-programs.js';
 import { ProgramCache } from './programs.js';
+import { attributeRoute } from './routes/attribute.js';
 import { exemplarsRoute } from './routes/exemplars.js';
 import { maximizeRoute } from './routes/maximize.js';
 import { modelsRoute } from './routes/models.js';
@@ -38,9 +40,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     activity: new ActivityCache(deps.loadOrt, deps.samples, { cpu, limits }, deps.programStore),
     limits,
     cpu,
+    layerPrograms: new LayerPrograms(deps.loadOrt, deps.programStore),
   };
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples', 'X-Ascent-Warning'], maxAge: 86400 }));
+  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples', 'X-Ascent-Warning', 'X-Ascent-Class', 'X-Ascent-Completeness'], maxAge: 86400 }));
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route('/models', modelsRoute);
   api.route('/maximize', maximizeRoute);
   api.route('/predict', predictRoute);
+  api.route('/attribute', attributeRoute);
   api.route('/exemplars', exemplarsRoute);
   api.route('/samples', samplesRoute);
   api.route('/openapi.json', openApiRoute);

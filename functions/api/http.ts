@@ -7,7 +7,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import type { ModelRecord } from '../registry/types.js';
 import type { AppEnv } from './app-env.js';
-import { ApiProblem, PROBLEM, problemResponse } from './problem.js';
+import { ApiProblem, PROBLEM, echo, problemResponse } from './problem.js';
 
 /** The model named `id` (by the query parameter or path segment `parameter`), or a 404 problem listing the known ones. */
 export async function requireModel(c: Context<AppEnv>, id: string, parameter = 'model'): Promise<ModelRecord> {
@@ -49,4 +49,17 @@ export function requireBearer<E extends AppEnv>(verify: (token: string, c: Conte
     invalidAuthenticationHeader: { message: refusal },
     invalidToken: { message: refusal },
   }) as MiddlewareHandler<E>;
+}
+
+/** A POSTed PNG image (Content-Type image/png or application/octet-stream, at most `maxSize` bytes, not empty). */
+export async function readPngBody(c: Context, maxSize: number): Promise<Uint8Array<ArrayBuffer>> {
+  const type = mediaType(c);
+  if (type !== 'image/png' && type !== 'application/octet-stream') {
+    throw new ApiProblem(415, PROBLEM.unsupportedMediaType, `POST a PNG image with Content-Type: image/png (got ${echo(type || 'none')}).`);
+  }
+  const body = await readBody(c, maxSize, (declared) => new ApiProblem(413, PROBLEM.tooLarge, declared !== undefined
+    ? `The body is ${declared} bytes; at most ${maxSize} are accepted.`
+    : `The body is larger than ${maxSize} bytes, the most accepted.`));
+  if (body.length === 0) throw new ApiProblem(400, PROBLEM.badImage, 'The request body is empty; POST a PNG image.');
+  return body;
 }

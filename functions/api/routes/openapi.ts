@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { maximizeQuery } from '../params/maximize.js';
+import { attributeQuery } from '../params/attribute.js';
 import { predictQuery } from '../params/predict.js';
 import { exemplarsQuery } from '../params/exemplars.js';
 import { MAX_UPLOAD_BYTES, uploadDescription, uploadQuery } from '../params/upload.js';
@@ -108,6 +109,25 @@ export function openApiDocument() {
           parameters: parameters(predictQuery.pick({ model: true }) as unknown as QuerySchema),
           requestBody: { required: true, content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
           responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, 400: problem, 404: problem, 413: problem, 415: problem },
+        },
+      },
+      '/api/v1/attribute': {
+        get: {
+          summary: 'Why the model gives a class its score for an image (attribution)',
+          description: 'A saliency map of a shipped test image (sample) or of pixels in the URL (x): gradient, gradient x input, SmoothGrad, Integrated Gradients or Grad-CAM, computed with the analytic gradient of the model (several inputs of a method run as one batch). Deterministic, with a strong ETag and immutable caching, like maximize. A PNG heatmap carries its numbers in headers: X-Ascent-Class (the class explained), X-Ascent-Predicted, X-Ascent-Probability (of the class explained) and, for integrated, X-Ascent-Completeness (|sum of attributions - (f(x) - f(baseline))| / |f(x) - f(baseline)|). JSON: attribution {shape, layout, data} in the input\'s layout, probabilities of the input, the method\'s parameters, completeness for integrated, cam {layer, shape, data} for gradcam.',
+          parameters: parameters(attributeQuery as unknown as QuerySchema),
+          responses: {
+            200: { description: 'A PNG heatmap (format=png) or JSON (format=json).', content: { 'image/png': {}, 'application/json': {} } },
+            304: { description: 'Not modified (If-None-Match matched the ETag).' },
+            400: problem, 404: problem, 422: problem,
+          },
+        },
+        post: {
+          summary: 'Attribution for a PNG image',
+          description: 'The same with the image as a PNG body of the model\'s size (colour to gray by luminance for gray models). Shares its cache entries with the GET of the same pixels in x; the JSON\'s url is that GET.',
+          parameters: parameters(attributeQuery.omit({ sample: true, x: true }) as unknown as QuerySchema),
+          requestBody: { required: true, content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { 200: { description: 'A PNG heatmap or JSON.', content: { 'image/png': {}, 'application/json': {} } }, 400: problem, 404: problem, 413: problem, 415: problem, 422: problem },
         },
       },
       '/api/v1/maximize/events': {

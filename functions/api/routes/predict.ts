@@ -6,11 +6,11 @@ import { Hono, type Context } from 'hono';
 import { softmaxRow } from '../../engine/softmax.js';
 import { layoutOf, type ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
-import { mediaType, readBody, requireModel } from '../http.js';
+import { readPngBody, requireModel } from '../http.js';
 import { MAX_IMAGE_BYTES, predictQuery } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
 import { pixelsToInput, pngPixels, samplePixels, urlPixels } from '../pixels.js';
-import { ApiProblem, PROBLEM, echo } from '../problem.js';
+import { ApiProblem, PROBLEM } from '../problem.js';
 
 async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Array, source: Record<string, unknown>) {
   const info = record.info;
@@ -49,13 +49,6 @@ export const predictRoute = new Hono<AppEnv>()
   .post('/', async (c) => {
     const q = parseQuery(new URL(c.req.url), predictQuery.pick({ model: true }));
     const record = await requireModel(c, q.model);
-    const type = mediaType(c);
-    if (type !== 'image/png' && type !== 'application/octet-stream') {
-      throw new ApiProblem(415, PROBLEM.unsupportedMediaType, `POST a PNG image with Content-Type: image/png (got ${echo(type || 'none')}).`);
-    }
-    const body = await readBody(c, MAX_IMAGE_BYTES, (declared) => new ApiProblem(413, PROBLEM.tooLarge, declared !== undefined
-      ? `The body is ${declared} bytes; at most ${MAX_IMAGE_BYTES} are accepted.`
-      : `The body is larger than ${MAX_IMAGE_BYTES} bytes, the most accepted.`));
-    if (body.length === 0) throw new ApiProblem(400, PROBLEM.badImage, 'The request body is empty; POST a PNG image.');
+    const body = await readPngBody(c, MAX_IMAGE_BYTES);
     return predict(c, record, pngPixels(body, layoutOf(record.info.input), record.info.id), { source: 'png' });
   });

@@ -1,12 +1,14 @@
 /**
  * Bring your own model: every differentiable model of the corpus is uploaded to the running product (wrangler dev)
  * with the preprocessing its corpus entry gives, and a default maximize on it reaches p >= 0.99 for each of three
- * classes, judged on the returned PNG by running the ORIGINAL file with onnxruntime (not Ascent's graph). The two
- * edge cases are refused with errors that name the reason.
+ * classes, judged on the returned PNG by running the ORIGINAL file with onnxruntime (not Ascent's graph), and every
+ * attribution method explains a test digit (Grad-CAM on the models with a convolution, a problem naming the method
+ * on the others). The two edge cases are refused with errors that name the reason.
  */
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrt } from '../../../functions/hosts/node/ort.js';
+import { loadDigitTestSplit } from '../../../models/train/digits.js';
 import { CORPUS_MISSING, corpus, corpusBytes, corpusPresent, differentiable, preprocessing, type CorpusEntry } from '../helpers/corpus.js';
 import { startServer, type Server } from '../helpers/server.js';
 
@@ -110,6 +112,31 @@ describe.skipIf(!corpusPresent)('uploading the corpus to the running product', (
 
   it('preset=natural: the original models classify 29 of the 30 images as their class (README)', () => {
     expect(naturalRecognized).toBe(29);
+  });
+
+  it.each(entries.filter(differentiable).map((e) => [e.file, e] as const))('%s: every attribution method explains a test digit', async (_f, e) => {
+    const info = (await (await upload(e)).json()) as { id: string; input: { shape: number[] } };
+    const channels = info.input.shape[2] ?? 1;
+    // test digit 7 (the first test image of class 7), gray copied to every channel
+    const digit = loadDigitTestSplit().images.subarray(700 * 784, 701 * 784);
+    const pixels = Uint8Array.from({ length: 784 * channels }, (_, i) => digit[Math.floor(i / channels)]!);
+    const x = Buffer.from(pixels).toString('base64url');
+    const convolutional = Object.keys(e.op_types).includes('Conv');
+    for (const method of ['gradient', 'gradxinput', 'smoothgrad', 'integrated', 'gradcam']) {
+      const r = await fetch(`${server.url}/api/v1/attribute?model=${info.id}&x=${x}&method=${method}&format=json`);
+      const body = (await r.json()) as { class: number; attribution: { data: number[] }; completeness?: { relative: number }; cam?: { layer: string }; parameter?: string; detail?: string };
+      if (method === 'gradcam' && !convolutional) {
+        expect(r.status, body.detail).toBe(400);
+        expect(body.parameter).toBe('method');
+        continue;
+      }
+      expect(r.status, `${method}: ${body.detail}`).toBe(200);
+      expect(body.attribution.data.length).toBe(method === 'gradcam' ? 784 : 784 * channels);
+      expect(body.attribution.data.every(Number.isFinite), method).toBe(true);
+      expect(body.attribution.data.some((v) => v !== 0), method).toBe(true);
+      if (method === 'integrated') expect(body.completeness!.relative, `${e.file}: completeness`).toBeLessThan(0.01);
+      if (method === 'gradcam') expect(body.cam!.layer.length).toBeGreaterThan(0);
+    }
   });
 
   it('refuses the int8-input model, saying why', async () => {

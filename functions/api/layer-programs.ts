@@ -1,0 +1,68 @@
+/**
+ * Grad-CAM's programs: the gradient of a class score with respect to a feature map (a named intermediate tensor,
+ * compiler `wrt`), with the map's values, instead of the input's gradient. Kept per isolate (least recently used
+ * released beyond a small count) and in the blob store (R2) so a cold isolate does not compile again, like the
+ * input-gradient programs of programs.ts.
+ */
+import { ModelError, compileGradient, encodeProgram, lastConvolution, programMeta, type ProgramMeta } from '../compiler/index.js';
+import { createRunner, runnerOutputs, type GradientRunner, type RunnerOptions } from '../engine/runner.js';
+import type { Ort } from '../engine/ort-types.js';
+import { utf8, type BlobStore } from '../registry/store.js';
+import type { ModelRecord } from '../registry/types.js';
+import { sha256Hex } from './hash.js';
+
+const MAX_PROGRAMS = 6;
+/** Part of the stored programs' keys: raised when the compiler emits different programs. */
+const PROGRAM_FORMAT = 1;
+const OPTIONS: RunnerOptions = { inputGradient: false };
+
+export class LayerPrograms {
+  private readonly entries = new Map<string, Promise<GradientRunner>>();
+
+  constructor(private readonly loadOrt: () => Promise<Ort>, private readonly store?: BlobStore) {}
+
+  /**
+   * The runner giving d target / d `layer` (null: the output of the model's last convolution with a spatial extent,
+   * compiler/layers.ts). A model without one, or a `layer` that is not a tensor of the graph, is a ModelError.
+   */
+  runner(record: ModelRecord, target: string, layer: string | null): Promise<GradientRunner> {
+    const key = `${record.info.id}:${record.info.sha256}:${target}:${layer ?? ''}`;
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      return entry;
+    }
+    entry = this.build(record, target, layer);
+    entry.catch(() => this.entries.delete(key));
+    this.entries.set(key, entry);
+    while (this.entries.size > MAX_PROGRAMS) {
+      const oldest = this.entries.keys().next().value as string;
+      const evicted = this.entries.get(oldest);
+      this.entries.delete(oldest);
+      evicted?.then((r) => r.release()).catch(() => {});
+    }
+    return entry;
+  }
+
+  private async build(record: ModelRecord, target: string, layer: string | null): Promise<GradientRunner> {
+    const { input, output } = record.info;
+    const wrt = layer ?? lastConvolution(record.bytes, { input: input.name, output: output.name });
+    if (wrt === undefined) throw new ModelError('the model has no convolution with a spatial output');
+    const ort = await this.loadOrt();
+    const base = `programs/${record.info.id}/wrt-${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}:${wrt}`)).slice(0, 32)}`;
+    if (this.store) {
+      const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
+      if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta, OPTIONS);
+    }
+    const program = compileGradient(record.bytes, { target, input: input.name, output: output.name, wrt: [wrt] });
+    const meta = programMeta(program);
+    const bytes = encodeProgram(program, runnerOutputs(meta, OPTIONS));
+    const runner = await createRunner(ort, bytes, meta, OPTIONS);
+    if (this.store) {
+      await this.store.put(`${base}.onnx`, bytes);
+      await this.store.put(`${base}.json`, utf8.encode(JSON.stringify(meta)));
+    }
+    return runner;
+  }
+}
