@@ -61,7 +61,7 @@ interface Measured {
 }
 
 export function lookups(r: Results) {
-  const workerd = (c: Config) => r.workerd?.rows.find((w) => w.model === c.model && w.batch === c.batch && !w.prior);
+  const workerd = (c: Config) => r.workerd?.rows.find((w) => w.model === c.model && w.batch === c.batch && !w.prior && !w.attribute);
   const node = (c: Config) => r.node?.find((n) => n.model === c.model && n.batch === c.batch);
   const kernel = (c: Config) => r.kernel?.find((n) => n.model === c.model && n.batch === c.batch);
   const tfjs = (backend: 'wasm' | 'cpu', c: Config) => r.tfjs[backend]?.rows.find((t) => t.model === c.model && t.batch === c.batch);
@@ -245,7 +245,7 @@ export function timeSection(r: Results): string {
 export function priorSection(w: WorkerdResult): string {
   const lines: string[] = [];
   for (const x of w.rows.filter((row) => row.prior)) {
-    const pixel = w.rows.find((row) => row.model === x.model && row.batch === x.batch && !row.prior);
+    const pixel = w.rows.find((row) => row.model === x.model && row.batch === x.batch && !row.prior && !row.attribute);
     const a = sampleMedian(x.warm, 'cpuMs');
     const b = pixel ? sampleMedian(pixel.warm, 'cpuMs') : NaN;
     lines.push(`| ${x.model} | ${x.prior} | ${ms(a)} | ${ms(b)} | ${ratio(a, b)} | ${prob(x.probability)} |`);
@@ -262,8 +262,29 @@ export function priorSection(w: WorkerdResult): string {
   ].join('\n');
 }
 
+/** The default attribution request against the default maximize request of the same model (the target: it costs less). */
+export function attributeSection(w: WorkerdResult): string {
+  const lines: string[] = [];
+  for (const x of w.rows.filter((row) => row.attribute)) {
+    const maximize = w.rows.find((row) => row.model === x.model && row.batch === 1 && !row.prior && !row.attribute);
+    const a = sampleMedian(x.warm, 'cpuMs');
+    const b = maximize ? sampleMedian(maximize.warm, 'cpuMs') : NaN;
+    lines.push(`| ${x.model} | ${x.attribute} | ${ms(a)} | ${ms(sampleMedian(x.oneStep, 'cpuMs'))} | ${ms(b)} | ${ratio(a, b)} | ${a < b ? 'yes' : 'no'} |`);
+  }
+  if (!lines.length) return '';
+  return [
+    '### Attribution (workerd)',
+    '',
+    'The default `/api/v1/attribute` request (a PNG heatmap of a test image, the predicted class; integrated: 256 path points and the baseline in one batch, plus one prediction run) against the default maximize request of the same model (256 steps), CPU per request, median, warm, each URL distinct. Target: the attribution costs less. "steps=2": the same request with 2 path points (its cost besides the gradient batch).',
+    '',
+    '| model | method | attribute request | steps=2 | maximize request | attribute ÷ maximize | cheaper |',
+    '|---|---|---:|---:|---:|---:|---|',
+    ...lines,
+  ].join('\n');
+}
+
 export function workerdSection(w: WorkerdResult): string {
-  const rows: Cell[][] = w.rows.map((x) => [
+  const rows: Cell[][] = w.rows.filter((x) => !x.attribute).map((x) => [
     x.model, x.batch === 10 ? '10 (restarts=10)' : `${x.batch}${x.prior ? ` prior=${x.prior}` : ''}`, ms(sampleMedian(x.warm, 'cpuMs')), ms(x.warmTicksMs), ms(sampleMedian(x.warm, 'wallMs')),
     ms(sampleMedian(x.warm, 'proxyMs')), x.warmups.length, ms(sampleMedian(x.oneStep, 'cpuMs')),
     us(((sampleMedian(x.warm, 'cpuMs') - sampleMedian(x.oneStep, 'cpuMs')) / (STEPS - 1)) * 1000),

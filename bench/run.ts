@@ -29,7 +29,7 @@ import { CLASS, LR, STEPS, nodeEngine } from './node-engine.js';
 import { kernelEngine } from './kernel-engine.js';
 import { referenceLogits, tfjsPeer, torchPeer, type Reference } from './peers.js';
 import {
-  bundleSection, costSection, errorsSection, floorSection, gradientSection, header, kernelSection, maximizeSection, profileSection,
+  attributeSection, bundleSection, costSection, errorsSection, floorSection, gradientSection, header, kernelSection, maximizeSection, profileSection,
   priorSection, targetsSection, timeSection, workerdSection, type Results,
 } from './report.js';
 import { workerdBench, type WorkerdConfig } from './workerd.js';
@@ -162,6 +162,8 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
         ...models.flatMap((model) => batches.map((batch) => ({ model, batch }))),
         // the default request through the Fashion-MNIST prior, against the default pixel request
         { model: 'fashion-mlp', batch: 1, prior: 'fashion' },
+        // the default Integrated Gradients request, against the default maximize request of fashion-cnn
+        { model: 'fashion-cnn', batch: 1, attribute: 'integrated' },
       ];
       r.workerd = await part(r, 'workerd', () => {
         ensureSite();
@@ -194,6 +196,7 @@ async function measure(r: Results, parts: Set<Part>, peers: Set<Peer>, quick: bo
     if (r.workerd) emit(workerdSection(r.workerd));
     if (r.workerd) emit(priorSection(r.workerd));
     emit(kernelSection(r));
+    if (r.workerd) emit(attributeSection(r.workerd));
     if (r.floor) emit(floorSection(r.floor));
     emit(peerNotes(r));
   }

@@ -27,6 +27,8 @@ export interface WorkerdConfig {
   batch: 1 | 10;
   /** the default request through this image prior (prior=...) */
   prior?: string;
+  /** instead of maximize: the default /api/v1/attribute request with this method, on a test image */
+  attribute?: string;
 }
 
 export interface WorkerdRow extends WorkerdConfig {
@@ -61,10 +63,12 @@ let sequence = 0;
 
 /**
  * A maximize URL with the default work and output (a PNG) and a unique lr (0.05000001, 0.05000002, ...; through a
- * prior 0.10000001, ..., its default being 0.1), so it is never cached.
+ * prior 0.10000001, ..., its default being 0.1), so it is never cached. An attribution: a distinct test image.
  */
 function freshUrl(base: string, c: WorkerdConfig, extra = ''): string {
   sequence += 1;
+  // an attribution: a different test image each time (1000 are shipped), the class the model predicts
+  if (c.attribute) return `${base}/api/v1/attribute?model=${c.model}&method=${c.attribute}&sample=${sequence % 1000}${extra}`;
   const lr = `${c.prior ? '0.1' : '0.05'}${String(sequence).padStart(6, '0')}`;
   return `${base}/api/v1/maximize?model=${c.model}&class=7&lr=${lr}${c.batch === 10 ? '&restarts=10' : ''}${c.prior ? `&prior=${c.prior}` : ''}${extra}`;
 }
@@ -105,7 +109,7 @@ async function idleRate(dev: WranglerDev): Promise<number> {
 /** Warm-up until settled, then `reps` distinct requests (cache misses), then cache hits of the last URL. */
 async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdRow> {
   const reps = opts.quick ? 4 : 10;
-  opts.log(`workerd: ${c.model} batch ${c.batch}${c.prior ? ` prior=${c.prior}` : ''}, warm`);
+  opts.log(`workerd: ${c.model} ${c.attribute ? `attribute method=${c.attribute}` : `batch ${c.batch}`}${c.prior ? ` prior=${c.prior}` : ''}, warm`);
   const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
   const warm: WorkerdSample[] = [];
   const t0 = statCpuMs(dev.worker.pid);
@@ -134,7 +138,7 @@ async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boo
   for (let i = 0; i < reps; i++) {
     revalidated.push((await measured(dev, lastUrl, 304, { 'If-None-Match': etag })).sample);
     notFound.push((await measured(dev, `${dev.base}/api/v1/no-such-endpoint`, 404)).sample);
-    oneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
+    oneStep.push((await measured(dev, freshUrl(dev.base, c, c.attribute ? '&steps=2' : '&steps=1'), 'miss')).sample);
   }
   return { ...c, warm, warmTicksMs, hit, revalidated, notFound, oneStep, warmups: warmup, probability };
 }
@@ -145,7 +149,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
   let idleMsPerS = NaN;
   let firstEver: WorkerdResult['firstEver'];
   const colds = new Map<BuiltinId, WorkerdSample>();
-  const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1 && !c.prior).map((c) => c.model))] : [];
+  const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1 && !c.prior && !c.attribute).map((c) => c.model))] : [];
   const state = stateFolder();
   try {
     // 1. empty local state: the very first request compiles the model and stores the program (R2); then warm
