@@ -39,6 +39,12 @@ export function maximizeParams(): ParamSpec[] {
   return (doc.paths['/api/v1/maximize'].get.parameters as OpenApiParameter[]).map(spec);
 }
 
+/** The query parameters of GET /api/v1/attribute, in the API's order. */
+export function attributeParams(): ParamSpec[] {
+  const doc = openApiDocument();
+  return (doc.paths['/api/v1/attribute'].get.parameters as OpenApiParameter[]).map(spec);
+}
+
 /** A lookup of maximize parameters by name for a page's controls; an unknown name fails the build. */
 export function maximizeParam(specs: ParamSpec[] = maximizeParams()): (name: string) => ParamSpec {
   return (name) => {

@@ -1,7 +1,8 @@
 /**
  * The adversarial page: a test image, a target class and an eps-ball; the original, the perturbation
  * (view=delta) and the result as <img> tags on API URLs, and the probabilities before (predict) and after
- * (maximize, format=json).
+ * (maximize, format=json); the attribution (Integrated Gradients, overlay) of the prediction for the original
+ * (sample=) and for the result (its 8-bit pixels as x=).
  */
 import { ApiError, asProblem, getJson, isAbort, loadModels } from './api.ts';
 import { fmtNum, fmtP } from './format.ts';
@@ -9,6 +10,7 @@ import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from 
 import { bindRunCycle } from './run-cycle.ts';
 import { buildQuery, parseSearch, resolveLabel, toSearch, queryContext, type QueryContext, type Values } from './query.ts';
 import type { MaximizeResult, ModelInfo, ParamSpec, PlannedDefaults, PredictResult, Problem, SampleJson, SamplesInfo } from './types.ts';
+import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
 import { AddressState, byId, classOptions, paramControls, clearProblem, el, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
 
 /** Parameters with a control on this page. */
@@ -16,13 +18,6 @@ export const ADVERSARIAL_CONTROLLED = ['model', 'sample', 'class', 'eps', 'norm'
 /** The target class of a fresh page: Bag, far from most garments, when the model has it. */
 const DEFAULT_TARGET = 8;
 
-
-/** Pixels given as base64url bytes. */
-export function decodeBase64Url(s: string): Uint8Array {
-  const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
 
 /** The L-inf and L2 norms of result - start, with the start given as 8-bit pixels over [min, max]. */
 export function perturbationNorms(result: readonly number[], start: Uint8Array, min: number, max: number): { linf: number; l2: number } {
@@ -48,6 +43,8 @@ export function initAdversarial(): void {
   const imgOriginal = byId<HTMLImageElement>('img-original');
   const imgDelta = byId<HTMLImageElement>('img-delta');
   const imgResult = byId<HTMLImageElement>('img-result');
+  const imgAttrOriginal = byId<HTMLImageElement>('img-attr-original');
+  const imgAttrResult = byId<HTMLImageElement>('img-attr-result');
   const capOriginal = byId('cap-original');
   const capDelta = byId('cap-delta');
   const capResult = byId('cap-result');
@@ -139,7 +136,11 @@ export function initAdversarial(): void {
     byId<HTMLAnchorElement>('link-json').href = `${src}&format=json`;
     byId<HTMLAnchorElement>('link-predict').href = predictUrl;
     byId<HTMLAnchorElement>('link-playground').href = `/?${q}`;
-    for (const cap of [capOriginal, capDelta, capResult]) cap.textContent = '';
+    const attrOriginal = `/api/v1/attribute?${toSearch([['model', model], ['sample', sample], ['overlay', '1']])}`;
+    imgAttrOriginal.src = attrOriginal;
+    byId<HTMLAnchorElement>('link-attr-original').href = attrOriginal;
+    imgAttrResult.removeAttribute('src');
+    for (const cap of [capOriginal, capDelta, capResult, byId('cap-attr-original'), byId('cap-attr-result')]) cap.textContent = '';
     verdict.textContent = '';
     verdict.removeAttribute('data-changed');
     tbody.replaceChildren();
@@ -167,6 +168,13 @@ export function initAdversarial(): void {
       capOriginal.textContent = `test image ${s.index}, a ${s.label}: the model says ${p.predicted.label} (p = ${fmtP(p.probabilities[p.predicted.class])}).`;
       capResult.textContent = `the model says ${r.predicted.label} (p = ${fmtP(r.probabilities[r.predicted.class])}).`;
       capDelta.textContent = `Full colour is a change of ${fmtNum(norms.linf)}; ‖δ‖∞ = ${fmtNum(norms.linf)}, ‖δ‖₂ = ${fmtNum(norms.l2)} (limit ${values.norm === 'l2' ? '‖δ‖₂' : '‖δ‖∞'} ≤ ${fmtNum(eps)}).`;
+      const attrResult = `/api/v1/attribute?${toSearch([['model', model], ['x', encodeBase64Url(Uint8Array.from(r.image.levels))], ['overlay', '1']])}`;
+      imgAttrResult.src = attrResult;
+      byId<HTMLAnchorElement>('link-attr-result').href = attrResult;
+      byId('cap-attr-original').textContent = `for ${p.predicted.label}.`;
+      byId('cap-attr-result').textContent = `for ${r.predicted.label}.`;
+      imgAttrOriginal.alt = `Integrated Gradients of ${p.predicted.label} for test image ${s.index}.`;
+      imgAttrResult.alt = `Integrated Gradients of ${r.predicted.label} for the perturbed image.`;
       const rows = [row(`${labels[own] ?? own} (the image's class)`, fmtP(p.probabilities[own]), fmtP(r.probabilities[own]), 'original')];
       if (target !== own) rows.push(row(`${labels[target] ?? target} (the target)`, fmtP(p.probabilities[target]), fmtP(r.probabilities[target]), 'target'));
       rows.push(row('the predicted class', `${p.predicted.label} (${fmtP(p.probabilities[p.predicted.class])})`, `${r.predicted.label} (${fmtP(r.probabilities[r.predicted.class])})`, 'predicted'));

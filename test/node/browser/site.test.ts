@@ -222,10 +222,62 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     expect(await page.getAttribute('#verdict', 'data-changed')).toBe('true');
     expect(await page.textContent('#compare tr[data-row="predicted"]')).toMatch(/Sneaker.*Bag/);
     expect(new URL(page.url()).search).toBe('?model=fashion-mlp&class=Bag&sample=700&eps=0.1');
+    // the attribution of each image's prediction: the original by sample, the result by its pixels in x
+    await page.waitForFunction(() => ['img-attr-original', 'img-attr-result'].every((id) => {
+      const img = document.getElementById(id) as HTMLImageElement;
+      return img.complete && img.naturalWidth === 224;
+    }), undefined, { timeout: 60_000 });
+    expect(await page.getAttribute('#img-attr-original', 'src')).toBe('/api/v1/attribute?model=fashion-mlp&sample=700&overlay=1');
+    expect(await page.getAttribute('#img-attr-result', 'src')).toMatch(/^\/api\/v1\/attribute\?model=fashion-mlp&x=[A-Za-z0-9_-]{1045}&overlay=1$/);
+    expect(await page.textContent('#cap-attr-result')).toBe('for Bag.');
     expect(errors).toEqual([]);
     await shot(page, 'adversarial');
     await page.close();
   });
+
+  it('explain: the probabilities and every method side by side with its URL, the caveat next to the methods that follow the input', async () => {
+    const { page, errors } = await open('/explain/?model=fashion-cnn&sample=700');
+    await page.waitForFunction(() => document.getElementById('result')?.getAttribute('aria-busy') === 'false'
+      && [...document.querySelectorAll<HTMLImageElement>('.map img')].every((i) => i.complete && i.naturalWidth === 224), undefined, { timeout: 120_000 });
+    const maps = await page.$$eval('.map', (figures) => figures.map((f) => ({
+      method: f.getAttribute('data-method'),
+      src: f.querySelector('img')!.getAttribute('src'),
+      link: f.querySelector('a[data-link="png"]')!.getAttribute('href'),
+      caveat: f.querySelector('.caveat') !== null,
+    })));
+    expect(maps).toEqual(['gradient', 'gradxinput', 'smoothgrad', 'integrated', 'gradcam'].map((method) => ({
+      method, src: `/api/v1/attribute?model=fashion-cnn&sample=700&method=${method}`, link: `/api/v1/attribute?model=fashion-cnn&sample=700&method=${method}`,
+      caveat: method === 'gradxinput' || method === 'integrated',
+    })));
+    expect(Number(await page.getAttribute('#probs li[data-label="Sneaker"]', 'data-probability'))).toBeGreaterThan(0.9);
+    expect(await page.textContent('#maps-class')).toMatch(/Sneaker \(the predicted class\)/);
+    const completeness = await page.textContent('#m-integrated [data-numbers]');
+    expect(Number(/differ by ([0-9.]+) %/.exec(completeness ?? '')?.[1])).toBeLessThan(1);
+    expect(await page.textContent('#m-gradcam [data-numbers]')).toBe('Layer: conv2d/Relu.');
+    await shot(page, 'explain');
+
+    // a drawing is explained through x=, for a class chosen in the page
+    await page.selectOption('#f-class', 'Trouser');
+    const box = (await page.locator('#draw').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * i));
+    await page.mouse.up();
+    await page.click('#draw-use');
+    await page.waitForFunction(() => new URLSearchParams(location.search).has('x') && document.getElementById('result')?.getAttribute('aria-busy') === 'false'
+      && [...document.querySelectorAll<HTMLImageElement>('.map img')].every((i) => i.complete && i.naturalWidth === 224), undefined, { timeout: 120_000 });
+    const search = new URLSearchParams(new URL(page.url()).search);
+    expect([search.get('model'), search.get('class'), search.has('sample'), search.get('x')!.length]).toEqual(['fashion-cnn', 'Trouser', false, 1045]);
+    expect(await page.getAttribute('#m-gradient img', 'src')).toBe(`/api/v1/attribute?model=fashion-cnn&class=Trouser&x=${search.get('x')}&method=gradient`);
+    expect(await page.textContent('#cap-input')).toMatch(/^Your image: the model says/);
+    expect(errors).toEqual([]);
+
+    // a model without a convolution: Grad-CAM says why, the other maps are drawn
+    await page.goto(`${base}/explain/?model=fashion-mlp&sample=100`);
+    await page.waitForFunction(() => document.getElementById('m-gradcam')?.dataset.unavailable === 'true', undefined, { timeout: 120_000 });
+    expect(await page.textContent('#m-gradcam [data-numbers]')).toMatch(/fashion-mlp has none/);
+    await page.close();
+  }, 300_000);
 
   it('docs: the reference lists every maximize parameter of openapi.json; every problem type has its anchor', async () => {
     const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
@@ -251,7 +303,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
   it('every page fits a phone screen, labels its controls and describes its images', async () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [name, path] of [['playground', '/?model=fashion-mlp&class=Sneaker&preset=natural'], ['gallery', '/gallery/'], ['adversarial', '/adversarial/'], ['docs', '/docs/']] as const) {
+    for (const [name, path] of [['playground', '/?model=fashion-mlp&class=Sneaker&preset=natural'], ['gallery', '/gallery/'], ['adversarial', '/adversarial/'], ['explain', '/explain/?model=fashion-cnn&sample=300'], ['docs', '/docs/']] as const) {
       await page.goto(`${base}${path}`);
       await page.waitForLoadState('networkidle', { timeout: 120_000 });
       const report = await page.evaluate(() => ({
