@@ -152,6 +152,8 @@ export function initAdversarial(): void {
       const after = getJson<MaximizeResult>(`${src}&format=json`, signal);
       const before = getJson<PredictResult>(predictUrl, signal);
       const start = getJson<SampleJson>(`/api/v1/samples/${encodeURIComponent(sample)}`, signal);
+      // awaited below; when the ascent fails first (or the run is replaced), their rejections are not unhandled
+      for (const p of [before, start]) p.catch(() => {});
       // the ascent's problem first: it names the parameter at fault even when the others fail too
       const r = await after;
       const [p, s] = await Promise.all([before, start]);

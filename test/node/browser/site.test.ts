@@ -228,7 +228,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
       return img.complete && img.naturalWidth === 224;
     }), undefined, { timeout: 60_000 });
     expect(await page.getAttribute('#img-attr-original', 'src')).toBe('/api/v1/attribute?model=fashion-mlp&sample=700&overlay=1');
-    expect(await page.getAttribute('#img-attr-result', 'src')).toMatch(/^\/api\/v1\/attribute\?model=fashion-mlp&x=[A-Za-z0-9_-]{1045}&overlay=1$/);
+    expect(await page.getAttribute('#img-attr-result', 'src')).toMatch(/^\/api\/v1\/attribute\?model=fashion-mlp&x=[A-Za-z0-9_-]{1046}&overlay=1$/);
     expect(await page.textContent('#cap-attr-result')).toBe('for Bag.');
     expect(errors).toEqual([]);
     await shot(page, 'adversarial');
@@ -267,7 +267,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     await page.waitForFunction(() => new URLSearchParams(location.search).has('x') && document.getElementById('result')?.getAttribute('aria-busy') === 'false'
       && [...document.querySelectorAll<HTMLImageElement>('.map img')].every((i) => i.complete && i.naturalWidth === 224), undefined, { timeout: 120_000 });
     const search = new URLSearchParams(new URL(page.url()).search);
-    expect([search.get('model'), search.get('class'), search.has('sample'), search.get('x')!.length]).toEqual(['fashion-cnn', 'Trouser', false, 1045]);
+    expect([search.get('model'), search.get('class'), search.has('sample'), search.get('x')!.length]).toEqual(['fashion-cnn', 'Trouser', false, 1046]);
     expect(await page.getAttribute('#m-gradient img', 'src')).toBe(`/api/v1/attribute?model=fashion-cnn&class=Trouser&x=${search.get('x')}&method=gradient`);
     expect(await page.textContent('#cap-input')).toMatch(/^Your image: the model says/);
     expect(errors).toEqual([]);
