@@ -304,7 +304,7 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [name, path] of [['playground', '/?model=fashion-mlp&class=Sneaker&preset=natural'], ['gallery', '/gallery/'], ['adversarial', '/adversarial/'], ['explain', '/explain/?model=fashion-cnn&sample=300'], ['docs', '/docs/']] as const) {
-      await page.goto(`${base}${path}`);
+      await page.goto(`${base}${path}`, { waitUntil: 'domcontentloaded' });
       await page.waitForLoadState('networkidle', { timeout: 120_000 });
       const report = await page.evaluate(() => ({
         overflow: document.documentElement.scrollWidth - window.innerWidth,
