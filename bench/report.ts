@@ -254,7 +254,7 @@ export function priorSection(w: WorkerdResult): string {
   return [
     '### Through a prior (workerd)',
     '',
-    'The default request with `prior=...` (256 Adam steps on the code z through G and the classifier, then G(z) quantized and scored), against the default pixel request of the same model (CPU per request, median, warm). Budget: at most 2x.',
+    'The default request with `prior=...` (128 Adam steps, its default, on the code z through G and the classifier, then G(z) quantized and scored), against the default pixel request of the same model (CPU per request, median, warm). Budget: at most 2x.',
     '',
     '| model | prior | prior request | pixel request | prior ÷ pixel | p |',
     '|---|---|---:|---:|---:|---:|',

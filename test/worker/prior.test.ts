@@ -22,6 +22,7 @@ describe('prior=fashion on the built-in models', () => {
       for (let k = 0; k < 10; k++) {
         const j = await getJson<PriorJson>(`/api/v1/maximize?model=${source}&class=${k}&prior=fashion&format=json`);
         expect(j.prior).toBe('fashion');
+        expect(j.steps).toBe(128); // a prior's default: fewer steps than in pixel space
         expect(j.probability, `class ${k} (${j.label})`).toBeGreaterThanOrEqual(0.9);
         expect(j.predicted.class).toBe(k);
         const p = await getJson<{ predicted: { class: number }; probabilities: number[] }>(`/api/v1/predict?model=${judge}&x=${base64url(Uint8Array.from(j.image.levels))}`);
@@ -46,6 +47,11 @@ describe('prior: the result contract', () => {
     expect(Math.hypot(...ja.z)).toBeLessThanOrEqual(4 + 1e-5);
     expect(ja.params.prior).toBe('fashion');
     expect(ja.params.zmax).toBe(4);
+    // the steps a prior search takes when left out are 128, and spelling them out names the same result
+    const left = await get('/api/v1/maximize?model=fashion-mlp&class=7&prior=fashion');
+    const spelled = await get('/api/v1/maximize?model=fashion-mlp&class=7&prior=fashion&steps=128');
+    expect(spelled.headers.get('etag')).toBe(left.headers.get('etag'));
+    expect(left.headers.get('x-ascent-params')).toContain('&steps=128&');
     // another seed: another start code, another image
     const c = await getJson<PriorJson>('/api/v1/maximize?model=fashion-mlp&class=7&prior=fashion&steps=32&format=json&seed=6');
     expect(c.z).not.toEqual(ja.z);

@@ -20,17 +20,17 @@ export interface OutputSpec {
 }
 
 /** The animation of a GIF; its parameters are refused with other formats (they would change nothing). */
-function planAnimation(q: MaximizeQuery): OutputSpec['animation'] {
+function planAnimation(q: MaximizeQuery, steps: number): OutputSpec['animation'] {
   if (q.format !== 'gif') {
     for (const name of ['frames', 'frame_spacing', 'caption'] as const) {
       if (q[name] !== undefined) throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "${name}" only goes with format=gif (got format=${q.format}).`, { parameter: name });
     }
     return undefined;
   }
-  const frames = q.frames ?? defaultFrames(q.steps);
-  if (frames > q.steps + 1) {
-    throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "frames" must be at most steps + 1 = ${q.steps + 1} (each frame is a different step; got ${frames}).`,
-      { parameter: 'frames', allowed: { minimum: 2, maximum: q.steps + 1 } });
+  const frames = q.frames ?? defaultFrames(steps);
+  if (frames > steps + 1) {
+    throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "frames" must be at most steps + 1 = ${steps + 1} (each frame is a different step; got ${frames}).`,
+      { parameter: 'frames', allowed: { minimum: 2, maximum: steps + 1 } });
   }
   return { frames, spacing: q.frame_spacing ?? 'log', caption: q.caption !== '0' };
 }
@@ -39,9 +39,9 @@ function planAnimation(q: MaximizeQuery): OutputSpec['animation'] {
  * The output asked for, and its twin: the same computation in the other format with default output settings,
  * cached alongside (the playground streams the JSON, then shows the image).
  */
-export function planOutput(q: MaximizeQuery, layout: ImageLayout): { output: OutputSpec; twin: OutputSpec } {
+export function planOutput(q: MaximizeQuery, layout: ImageLayout, steps: number): { output: OutputSpec; twin: OutputSpec } {
   const scale = defaultScale(layout.height, layout.width);
-  const animation = planAnimation(q);
+  const animation = planAnimation(q, steps);
   const output: OutputSpec = {
     format: q.format, scale: q.scale ?? scale, colormap: q.colormap ?? defaultColormap(q.view), view: q.view, pick: q.pick,
     ...(animation ? { animation } : {}),

@@ -15,7 +15,7 @@ import type { EngineName, ModelInfo } from '../../registry/types.js';
 import type { MaximizeQuery } from '../params/maximize.js';
 import { canonicalEntries, engineEntry, type Entries } from './canonical.js';
 import { planConstraints } from './constraints.js';
-import { PRIOR_SETTINGS, defaultLr, irrelevant, presetSettings, type Given } from './defaults.js';
+import { PRIOR_SETTINGS, defaultLr, defaultSteps, irrelevant, presetSettings, type Given } from './defaults.js';
 import { objectiveEntries, objectiveSpec, planObjective, type Objective } from './objective.js';
 import { planOutput, type OutputSpec } from './output.js';
 import { planPrior, type PriorPlan } from './prior.js';
@@ -64,8 +64,8 @@ export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples
   const { regularization, entries: regularizationEntries } = planRegularization(q, given, range.grid);
   const lr = q.lr ?? (prior ? PRIOR_SETTINGS.lr : defaultLr(given.settings, range.grid));
   const batch = q.restarts;
-  const steps = q.steps;
-  const { output, twin } = planOutput(q, range.layout);
+  const steps = stepsGiven ? q.steps : defaultSteps(q.prior);
+  const { output, twin } = planOutput(q, range.layout, steps);
   const engine: EngineName = info.engine ?? 'onnxruntime';
 
   // everything that determines the numbers (output options are added per format by canonicalEntries)

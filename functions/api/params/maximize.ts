@@ -24,7 +24,7 @@ export const maximizeQuery = z.object({
   optimizer: z.enum(OPTIMIZERS).default('adam')
     .describe('adam (default), sgd, normalized (gradient scaled to unit L2 norm), sign (projected sign-gradient steps, as in adversarial work), rmsprop.'),
   lr: q.positive(1e6).optional().describe(`Step size in input units. Default ${DEFAULT_SETTINGS.lrFraction} x (max - min); ${NATURAL_PRESET.lrFraction} x (max - min) with preset=natural; ${PRIOR_SETTINGS.lr} (in z units) with a prior.`),
-  steps: q.int(1, 4096).default(DEFAULT_STEPS).describe(`The fixed budget of gradient steps. Left out: ${DEFAULT_STEPS}, or as many of them as fit the CPU limit of a request (the result then says so); given: exactly that many, or a 422 when they do not fit.`),
+  steps: q.int(1, 4096).default(DEFAULT_STEPS).describe(`The fixed budget of gradient steps. Left out: ${DEFAULT_STEPS} (${PRIOR_SETTINGS.steps} with prior=), or as many of them as fit the CPU limit of a request (the result then says so); given: exactly that many, or a 422 when they do not fit.`),
   init: z.enum(INITS).optional()
     .describe('Start point: normal (default: middle of the range plus seeded Gaussian noise, std = range/6), dark (the natural preset\'s: the low end of the range plus seeded half-normal noise, std = 0.15 x range), zeros, gray (middle of the range), uniform (seeded), sample (a test image, see sample), image (see x). With a prior: normal (default, z ~ N(0, I) seeded) or zeros.'),
   sample: q.int(0, 99_999).optional().describe('Index of a shipped test image to start from (implies init=sample).'),

@@ -5,6 +5,7 @@
  */
 import { asProblem, isAbort, loadModels, maximizeLive, problemOf } from './api.ts';
 import { renderBars, renderPlot, type PlotData, type Series } from './charts.ts';
+import { defaultSteps } from '../../../functions/api/maximize/defaults.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { mountPicker, samplesInfo, type Picker } from './picker.ts';
 import { bindRunCycle } from './run-cycle.ts';
@@ -162,6 +163,8 @@ export function initPlayground(): void {
     if (defaultStart) defaultStart.textContent = `the preset's default (${startNames[start] ?? start})`;
     const lr = control('lr');
     if (lr instanceof HTMLInputElement) lr.placeholder = m ? `${defaultLr(m.input, values, data.defaults)} (auto)` : 'auto';
+    const steps = control('steps');
+    if (steps instanceof HTMLInputElement) steps.placeholder = `${defaultSteps(values.prior)}${values.prior ? ' (prior)' : ''}`;
     const min = control('min');
     const max = control('max');
     if (m && min instanceof HTMLInputElement) min.placeholder = `${m.input.min} (model)`;
@@ -245,7 +248,7 @@ export function initPlayground(): void {
     const started = performance.now();
     const trace: { objective: Series; probability: Series } = { objective: [], probability: [] };
     const probabilityOf = classSelect.value || undefined;
-    drawPlot({ steps: Number(readValues().steps) || 256, ...trace, probabilityOf });
+    drawPlot({ steps: Number(readValues().steps) || defaultSteps(readValues().prior), ...trace, probabilityOf });
     try {
       const { result: r, live } = await maximizeLive(q, (p) => {
         progress.max = p.steps;

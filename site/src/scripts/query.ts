@@ -3,7 +3,7 @@
  * only those that differ from the API's defaults, so the URLs people copy stay short and readable. What a default
  * is, and what changes nothing given the other values, are the server's own rules (functions/api/maximize/defaults.ts).
  */
-import { REGULARIZERS, defaultColormap, defaultLr as rangeLr, irrelevant, startOf, type Given } from '../../../functions/api/maximize/defaults.ts';
+import { REGULARIZERS, defaultColormap, defaultLr as rangeLr, defaultSteps, irrelevant, startOf, type Given } from '../../../functions/api/maximize/defaults.ts';
 import type { ParamSpec, PlannedDefaults } from './types.ts';
 
 export { REGULARIZERS };
@@ -106,6 +106,8 @@ const isRegularizer = (name: string): name is (typeof REGULARIZERS)[number] => (
 /** Whether `name=value` would change nothing, given the other values. */
 export function isDefault(name: string, value: string, values: Values, ctx: QueryContext): boolean {
   const spec = ctx.specs.find((s) => s.name === name);
+  // the steps' default depends on prior= (the schema states the pixel-space one)
+  if (name === 'steps') return Number(value) === defaultSteps(values.prior);
   if (spec?.default !== undefined) {
     if (isNumeric(spec) ? close(Number(value), Number(spec.default)) : value === String(spec.default)) return true;
   }

@@ -46,6 +46,10 @@ describe('page state -> API query', () => {
     expect(query({ ...base, tv: String(nat.tv), l2: String(nat.l2), blur_every: String(nat.blur_every), lr: String(nat.lrFraction), init: nat.init })).toBe('model=m&class=1&preset=natural');
     expect(query({ ...base, tv: '0' })).toBe(`model=m&class=1&tv=0&preset=natural`);
     expect(isDefault('init', defaults.none!.init, { preset: 'none' }, ctx)).toBe(true);
+    // the steps' default is the server's: 256 in pixel space, 128 through a prior
+    expect(query({ model: 'm', class: '1', steps: '256' })).toBe('model=m&class=1');
+    expect(query({ model: 'm', class: '1', prior: 'fashion', steps: '128' })).toBe('model=m&class=1&prior=fashion');
+    expect(query({ model: 'm', class: '1', prior: 'fashion', steps: '256' })).toBe('model=m&class=1&steps=256&prior=fashion');
   });
 
   it('a sample or an x implies the start point; values the page cannot judge go to the API unchanged', () => {
