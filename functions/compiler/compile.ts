@@ -18,7 +18,8 @@ import { withPrior, type PriorComposition } from './prior.js';
 import { rewriteForBackward } from './rewrite.js';
 import { buildTarget, findHead, withBatchAxis, type OutputKind, type Target } from './target.js';
 import type { Dim } from './shapes.js';
-import type { WorkGraph } from './graph.js';
+import type { ForwardMemory, WorkGraph } from './graph.js';
+import type { CompileLimits } from './limits.js';
 import type { Tensor } from '../onnx/tensor.js';
 
 export const TARGET_OPSET = 17;
@@ -41,6 +42,8 @@ export interface CompileOptions {
    * outputs each of them and its gradient (Grad-CAM reads a feature map and the gradient on it).
    */
   wrt?: string[];
+  /** tensor sizes accepted (default DEFAULT_COMPILE_LIMITS) */
+  limits?: CompileLimits;
 }
 
 /** An intermediate tensor the program differentiates with respect to: its name (also the output holding its value) and the output holding its gradient. */
@@ -71,6 +74,10 @@ export interface ProgramMeta {
   forwardFlops: number;
   /** the intermediate tensors differentiated with respect to (CompileOptions.wrt); absent or empty: none */
   wrt?: WrtOutput[];
+  /** bytes of the forward pass's weights and tensors (in all, and per sample), known at compile time */
+  memory: ForwardMemory;
+  /** nodes of the gradient program: onnxruntime's cost per run grows with them, whatever their FLOPs */
+  nodes: number;
 }
 
 export interface GradientProgram extends ProgramMeta {
@@ -147,7 +154,7 @@ function freeReservedNames(m: OnnxModel): OnnxModel {
  * Pass 1 on its own: the legalized, shape-inferred working graph of a model (composed with its prior when asked)
  * and the name builder that extends it, for compileGradient and for questions about a model's tensors (layers.ts).
  */
-export function analyze(source: OnnxModel | Uint8Array, options: Pick<CompileOptions, 'input' | 'output' | 'prior'> = {}): { w: WorkGraph; b: GraphBuilder; model: OnnxModel } {
+export function analyze(source: OnnxModel | Uint8Array, options: Pick<CompileOptions, 'input' | 'output' | 'prior' | 'limits'> = {}): { w: WorkGraph; b: GraphBuilder; model: OnnxModel } {
   let model = freeReservedNames(source instanceof Uint8Array ? decodeModel(source) : source);
   let inputName = options.input;
   if (options.prior) {
@@ -169,7 +176,7 @@ export function analyze(source: OnnxModel | Uint8Array, options: Pick<CompileOpt
   const b = new GraphBuilder(taken);
   const patched = { ...model, graph: { ...model.graph, inputs: model.graph.inputs.map((v) => (v.name === input.name ? input : v)) } };
 
-  const w = legalizeAndInfer(patched, input, output, b);
+  const w = legalizeAndInfer(patched, input, output, b, options.limits);
   if (!w.info.has(output.name)) throw new ModelError(`output "${output.name}" is not computed by any node`);
   return { w, b, model };
 }
@@ -257,6 +264,8 @@ export function compileGradient(source: OnnxModel | Uint8Array, options: Compile
     opTypes,
     forwardFlops: flops,
     ...(wrtOutputs.length ? { wrt: wrtOutputs } : {}),
+    memory: w.memory,
+    nodes: nodes.length,
   };
 }
 

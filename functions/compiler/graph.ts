@@ -21,6 +21,14 @@ export interface WorkGraph {
   producer: Map<string, OnnxNode>;
   /** nodes whose gradient passes through unchanged, because a later node applies the same mask (rewrite.ts) */
   passGradient: Set<OnnxNode>;
+  /** bytes of the forward pass: the weights, and the tensors computed (in all, and per sample of the batch) */
+  memory: ForwardMemory;
+}
+
+export interface ForwardMemory {
+  weightBytes: number;
+  fixedBytes: number;
+  perRowBytes: number;
 }
 
 /** Orders nodes so that every node comes after the producers of its inputs (Kahn's algorithm). */

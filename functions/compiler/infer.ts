@@ -11,11 +11,23 @@ import type { OnnxModel, OnnxNode, ValueInfo } from '../onnx/model.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { InferContext, TensorInfo } from './ops/types.js';
 import { fmt } from './shapes.js';
+import { DEFAULT_COMPILE_LIMITS, SIZE_PRESERVING, tensorSize, unknownSize, type CompileLimits, type TensorSize } from './limits.js';
+import { OnnxFormatError } from '../onnx/errors.js';
+import { bytesPerElement } from '../onnx/tensor.js';
+
+/**
+ * A rule's failure as the reason given for its node: its own RuleError, an attribute of the wrong type, or any
+ * other exception a malformed file provokes (it is the file's problem, never a crash of the service).
+ */
+function reasonOf(e: unknown): string {
+  if (e instanceof RuleError || e instanceof OnnxFormatError) return e.message;
+  return `cannot be read (${e instanceof Error ? e.message : String(e)})`;
+}
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 23;
 
-export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: ValueInfo, builder: GraphBuilder): WorkGraph {
+export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: ValueInfo, builder: GraphBuilder, limits: CompileLimits = DEFAULT_COMPILE_LIMITS): WorkGraph {
   const opset = model.opsets.get('') ?? 1;
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new ModelError(`the model uses ai.onnx opset ${opset}; Ascent reads opsets ${MIN_OPSET} to ${MAX_OPSET} (re-export with a supported opset)`);
@@ -26,6 +38,17 @@ export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: Val
   for (const [name, t] of initializers) info.set(name, { dtype: t.dtype, shape: t.dims, value: t });
   for (const v of g.inputs) info.set(v.name, { dtype: v.dtype, shape: v.shape });
   const active = new Set<string>([input.name]);
+  const batch = typeof input.shape?.[0] === 'string' ? input.shape[0] : undefined;
+  const memory = { weightBytes: 0, fixedBytes: 0, perRowBytes: 0 };
+  const sizes = new Map<string, TensorSize>();
+  try {
+    const size = tensorSize(input.shape, batch, limits);
+    if (!size) throw unknownSize(input.shape);
+    sizes.set(input.name, size);
+    memory[size.perRow ? 'perRowBytes' : 'fixedBytes'] += size.elements * 4;
+  } catch (e) {
+    throw new ModelError(`input "${input.name}": ${(e as Error).message}`);
+  }
   const problems: NodeProblem[] = [];
   const poisoned = new Set<string>();
 
@@ -74,8 +97,7 @@ export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: Val
       for (const [name, t] of builder.initializers) lcx.define(name, t);
       builder.initializers.clear();
     } catch (e) {
-      if (!(e instanceof RuleError)) throw e;
-      problem(e.message);
+      problem(reasonOf(e));
       for (const o of original.outputs) poisoned.add(o);
       continue;
     }
@@ -97,21 +119,28 @@ export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: Val
           if (!o) return;
           const t = outs[i];
           if (!t) throw new RuleError(`internal: no info for output ${i}`);
+          // a size shape inference cannot name is still known for ops that keep their input's element count
+          const size = tensorSize(t.shape, batch, limits) ?? (SIZE_PRESERVING.has(n.opType) ? sizes.get(n.inputs[0]!) ?? tensorSize(info.get(n.inputs[0]!)?.shape ?? null, batch, limits) : undefined);
+          if (!size) throw unknownSize(t.shape);
+          sizes.set(o, size);
+          const bytes = size.elements * (bytesPerElement(t.dtype) ?? 4);
+          if (size.perRow) memory.perRowBytes += bytes;
+          else memory.fixedBytes += bytes;
           info.set(o, t);
           if (t.dtype === 'float32' && n.inputs.some((x) => active.has(x))) active.add(o);
         });
         nodes.push(n);
       } catch (e) {
-        if (!(e instanceof RuleError)) throw e;
         const shapes = n.inputs.map((t) => fmt(info.get(t)?.shape)).join(', ');
-        problem(`${e.message} (input shapes ${shapes})`);
+        problem(`${reasonOf(e)} (input shapes ${shapes})`);
         for (const o of n.outputs) poisoned.add(o);
       }
     }
   }
   if (problems.length > 0) throw new CompileError(problems);
+  for (const t of initializers.values()) memory.weightBytes += t.data.byteLength;
 
   const producer = new Map<string, OnnxNode>();
   for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
-  return { source: model, opset, nodes, initializers, input, output, info, active, producer, passGradient: new Set() };
+  return { source: model, opset, nodes, initializers, input, output, info, active, producer, passGradient: new Set(), memory };
 }

@@ -6,6 +6,8 @@
  * `encodeModel` writes it back (tensors always as raw little-endian bytes).
  */
 import { onnx, int, bigint, type IAttributeProto, type IGraphProto, type ITensorProto, type IValueInfoProto } from './proto.js';
+import { OnnxFormatError } from './errors.js';
+import { DEFAULT_READ_LIMITS, scanModel, type ReadLimits } from './scan.js';
 import {
   DTYPE_CODES, allocate, bytesPerElement, dtypeCode, fromRawBytes, rawBytes, sizeOf,
   type DType, type Tensor,
@@ -61,10 +63,10 @@ export interface OnnxModel {
   metadata: Record<string, string>;
 }
 
-export class OnnxFormatError extends Error {
-  override name = 'OnnxFormatError';
-}
+export { OnnxFormatError };
 
+/** The most elements one tensor may have, whatever the limits a caller passes (a typed array's safe size). */
+const MAX_TENSOR_ELEMENTS = 64 * 1024 * 1024;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
@@ -77,6 +79,7 @@ function clampInt64(v: unknown): bigint {
   return bigint(v);
 }
 
+/** Decodes a TensorProto, checking its declared size against the values it holds before allocating anything. */
 export function decodeTensor(t: ITensorProto, context: string): Tensor {
   const dtype = DTYPE_CODES[t.dataType ?? 0] ?? 'undefined';
   const dims = (t.dims ?? []).map(int);
@@ -86,16 +89,15 @@ export function decodeTensor(t: ITensorProto, context: string): Tensor {
   }
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new OnnxFormatError(`${where} has invalid dims [${dims}]`);
   const length = sizeOf(dims);
-  if (bytesPerElement(dtype) === undefined) throw new OnnxFormatError(`${where} has element type ${dtype}, which Ascent does not read`);
-  if (length > 64 * 1024 * 1024) throw new OnnxFormatError(`${where} has ${length} elements, more than the 67,108,864 allowed`);
+  const width = bytesPerElement(dtype);
+  if (width === undefined) throw new OnnxFormatError(`${where} has element type ${dtype}, which Ascent does not read`);
+  if (length > MAX_TENSOR_ELEMENTS) throw new OnnxFormatError(`${where} has ${length} elements, more than the ${MAX_TENSOR_ELEMENTS} allowed`);
   if (t.rawData && t.rawData.length > 0) {
-    try {
-      return { dtype, dims, data: fromRawBytes(dtype, t.rawData, length) };
-    } catch (e) {
-      throw new OnnxFormatError(`${where}: ${(e as Error).message}`);
+    if (t.rawData.length !== width * length) {
+      throw new OnnxFormatError(`${where}: raw_data holds ${t.rawData.length} bytes, the dims [${dims}] need ${width * length}`);
     }
+    return { dtype, dims, data: fromRawBytes(dtype, t.rawData, length) };
   }
-  const data = allocate(dtype, length);
   const source: ArrayLike<unknown> =
     dtype === 'float32' ? t.floatData ?? []
       : dtype === 'float64' ? t.doubleData ?? []
@@ -105,6 +107,7 @@ export function decodeTensor(t: ITensorProto, context: string): Tensor {
   if (source.length !== length) {
     throw new OnnxFormatError(`${where} has ${source.length} values for dims [${dims}] (${length} expected)`);
   }
+  const data = allocate(dtype, length);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < length; i++) data[i] = clampInt64(source[i]);
   } else {
@@ -181,9 +184,13 @@ function encodeValueInfo(v: ValueInfo): IValueInfoProto {
   };
 }
 
-/** Parses ONNX protobuf bytes. Every failure is an OnnxFormatError with a message for the model's author. */
-export function decodeModel(bytes: Uint8Array): OnnxModel {
+/**
+ * Parses ONNX protobuf bytes. Every failure is an OnnxFormatError with a message for the model's author. The bytes
+ * are walked within `limits` first (scan.ts), so nothing is allocated for what a file declares beyond them.
+ */
+export function decodeModel(bytes: Uint8Array, limits: ReadLimits = DEFAULT_READ_LIMITS): OnnxModel {
   if (bytes.byteLength === 0) throw new OnnxFormatError('the file is empty');
+  scanModel(bytes, limits);
   let proto: ReturnType<typeof onnx.ModelProto.decode>;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -287,6 +294,7 @@ export const attr = {
     if (!a) return fallback;
     if (a.type === 'int') return a.value;
     if (a.type !== 'float') throw new OnnxFormatError(`node "${n.name}" (${n.opType}): attribute ${key} should be a float`);
+    if (!Number.isFinite(a.value)) throw new OnnxFormatError(`node "${n.name}" (${n.opType}): attribute ${key} is ${a.value}; it must be a finite number`);
     return a.value;
   },
   ints(n: OnnxNode, key: string): number[] | undefined {

@@ -28,7 +28,18 @@ export const convRules: RuleTable = {
       const x = shapeOfInfo(cx.required(0));
       const w = shapeOfInfo(cx.required(1), 'weights');
       if (x.length < 3) throw new RuleError(`Conv needs an input of rank >= 3 (N, C, spatial...), got ${fmt(x)}`);
-      const kernel = attr.ints(n, 'kernel_shape') ?? allKnown(w.slice(2), 'weight');
+      if (w.length !== x.length) throw new RuleError(`the weights ${fmt(w)} do not have the rank of the input ${fmt(x)}`);
+      const weightKernel = allKnown(w.slice(2), 'weight');
+      const kernel = attr.ints(n, 'kernel_shape') ?? weightKernel;
+      if (kernel.join() !== weightKernel.join()) throw new RuleError(`kernel_shape [${kernel.join(', ')}] differs from the weights' [${weightKernel.join(', ')}]`);
+      // ONNX spec, Conv: W is [M, C/group, k...]; M and C are multiples of group
+      const group = attr.int(n, 'group', 1);
+      const [m, perGroup, channels] = [w[0], w[1], x[1]];
+      if (!Number.isSafeInteger(group) || group < 1) throw new RuleError(`group=${group} must be an integer >= 1`);
+      if (typeof m === 'number' && m % group !== 0) throw new RuleError(`the ${m} output channels are not a multiple of group=${group}`);
+      if (typeof channels === 'number' && typeof perGroup === 'number' && channels !== perGroup * group) {
+        throw new RuleError(`the input has ${channels} channels; the weights take ${perGroup} per group x group=${group}`);
+      }
       const win = resolveWindow(n, x.slice(2), kernel);
       return [{ dtype: 'float32', shape: [x[0]!, w[0]!, ...win.out] }];
     },

@@ -23,8 +23,15 @@ export const linearRules: RuleTable = {
       const a = shapeOfInfo(cx.required(0), 'A');
       const b = shapeOfInfo(cx.required(1), 'B');
       if (a.length !== 2 || b.length !== 2) throw new RuleError(`Gemm needs 2-D operands, got ${fmt(a)} and ${fmt(b)}`);
-      const m = attr.int(n, 'transA', 0) ? a[1]! : a[0]!;
-      const k = attr.int(n, 'transB', 0) ? b[0]! : b[1]!;
+      const tA = attr.int(n, 'transA', 0);
+      const tB = attr.int(n, 'transB', 0);
+      if ((tA !== 0 && tA !== 1) || (tB !== 0 && tB !== 1)) throw new RuleError(`transA=${tA}, transB=${tB}: each must be 0 or 1`);
+      const m = tA ? a[1]! : a[0]!;
+      const k = tB ? b[0]! : b[1]!;
+      const inner = [tA ? a[0] : a[1], tB ? b[1] : b[0]];
+      if (typeof inner[0] === 'number' && typeof inner[1] === 'number' && inner[0] !== inner[1]) {
+        throw new RuleError(`the operands ${fmt(a)} and ${fmt(b)} (transA=${tA}, transB=${tB}) do not multiply`);
+      }
       return [{ dtype: 'float32', shape: [m, k] }];
     },
     vjp: (n, cx) => {
@@ -62,6 +69,8 @@ export const linearRules: RuleTable = {
       const a = shapeOfInfo(cx.required(0), 'A');
       const b = shapeOfInfo(cx.required(1), 'B');
       if (a.length < 2 || b.length < 2) throw new RuleError(`MatMul with a 1-D operand (${fmt(a)} @ ${fmt(b)}) is not supported`);
+      const [ka, kb] = [a[a.length - 1], b[b.length - 2]];
+      if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) throw new RuleError(`the operands ${fmt(a)} and ${fmt(b)} do not multiply`);
       const lead = broadcast(a.slice(0, -2), b.slice(0, -2));
       return [{ dtype: 'float32', shape: [...lead, a[a.length - 2]!, b[b.length - 1]!] }];
     },

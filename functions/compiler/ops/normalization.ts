@@ -4,6 +4,7 @@
  *   dx = g * scale / sqrt(var + eps)                        (a per-channel constant)
  */
 import { RuleError } from '../errors.js';
+import { fmt } from '../shapes.js';
 import { tensor } from '../../onnx/tensor.js';
 import { attr, shapeOfInfo, withoutAttrs } from './util.js';
 import type { RuleTable } from './types.js';
@@ -19,9 +20,17 @@ export const normalizationRules: RuleTable = {
       }
       return [withoutAttrs(n, 'spatial', 'is_test', 'consumed_inputs', 'momentum', 'training_mode')];
     },
-    infer: (_n, cx) => {
+    infer: (n, cx) => {
       const x = cx.required(0);
-      shapeOfInfo(x);
+      const s = shapeOfInfo(x);
+      if (attr.float(n, 'epsilon', 1e-5) < 0) throw new RuleError(`epsilon=${attr.float(n, 'epsilon', 1e-5)} must be >= 0`);
+      // scale, bias, mean and variance hold one value per channel (axis 1)
+      for (let i = 1; i <= 4; i++) {
+        const p = cx.required(i).shape;
+        if (p && typeof s[1] === 'number' && (p.length !== 1 || (typeof p[0] === 'number' && p[0] !== s[1]))) {
+          throw new RuleError(`input ${i} has shape ${fmt(p)}; the ${s[1]} channels need [${s[1]}]`);
+        }
+      }
       return [{ dtype: x.dtype, shape: x.shape }];
     },
     vjp: (n, cx) => {

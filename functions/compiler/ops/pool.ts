@@ -9,6 +9,7 @@
  * onnxruntime see the same geometry.
  */
 import { RuleError } from '../errors.js';
+import { checkConstant } from '../limits.js';
 import { allKnown, fmt, type Dim } from '../shapes.js';
 import { floats, tensor } from '../../onnx/tensor.js';
 import { A, attr, shapeOfInfo, withoutAttrs } from './util.js';
@@ -22,30 +23,37 @@ function inferPool(n: OnnxNode, cx: InferContext): TensorInfo[] {
   const kernel = attr.ints(n, 'kernel_shape');
   if (!kernel) throw new RuleError('kernel_shape is required');
   const win = resolveWindow(n, x.slice(2), kernel);
+  // onnxruntime: "Pad should be smaller than kernel" (a window entirely in the padding has nothing to pool)
+  if (win.pads.some((p, i) => p >= kernel[i % kernel.length]!)) throw new RuleError(`pads [${win.pads.join(', ')}] must be smaller than the kernel [${kernel.join(', ')}]`);
   const shape: Dim[] = [x[0]!, x[1]!, ...win.out];
   return n.outputs.map((_, i) => ({ dtype: i === 0 ? 'float32' : 'int64', shape }));
 }
 
-/** For each output position, how many elements its window averages over (ONNX spec, AveragePool). */
+/**
+ * For each output position, how many elements its window averages over (ONNX spec, AveragePool). The count is
+ * a product over axes of the taps t in [0, k) with lo <= start + t*d < hi, counted in closed form per axis.
+ */
 function divisors(win: Window, spatial: number[], includePad: boolean): Float32Array {
   const k = spatial.length;
   const outSizes = win.out as number[];
   const total = outSizes.reduce((a, b) => a * b, 1);
+  checkConstant(total, 'the table of window sizes of an AveragePool');
+  const perAxis = outSizes.map((o, a) => {
+    const lo = includePad ? -win.pads[a]! : 0;
+    const hi = includePad ? spatial[a]! + win.pads[a + k]! : spatial[a]!;
+    const d = win.dilations[a]!;
+    return Array.from({ length: o }, (_, i) => {
+      const start = i * win.strides[a]! - win.pads[a]!;
+      const first = Math.max(0, Math.ceil((lo - start) / d));
+      const last = Math.min(win.kernel[a]! - 1, Math.floor((hi - 1 - start) / d));
+      return Math.max(0, last - first + 1);
+    });
+  });
   const counts = new Float32Array(total);
   const idx = new Array<number>(k).fill(0);
   for (let flat = 0; flat < total; flat++) {
     let count = 1;
-    for (let a = 0; a < k; a++) {
-      const start = idx[a]! * win.strides[a]! - win.pads[a]!;
-      const lo = includePad ? -win.pads[a]! : 0;
-      const hi = includePad ? spatial[a]! + win.pads[a + k]! : spatial[a]!;
-      let c = 0;
-      for (let t = 0; t < win.kernel[a]!; t++) {
-        const p = start + t * win.dilations[a]!;
-        if (p >= lo && p < hi) c++;
-      }
-      count *= c;
-    }
+    for (let a = 0; a < k; a++) count *= perAxis[a]![idx[a]!]!;
     counts[flat] = count;
     for (let a = k - 1; a >= 0; a--) {
       idx[a] = idx[a]! + 1;
@@ -149,7 +157,9 @@ export const poolRules: RuleTable = {
       const counts = divisors(win, spatial, attr.int(n, 'count_include_pad', 0) === 1);
       const inv = counts.map((c) => 1 / c);
       const scaled = cx.b.op('Mul', [g, cx.b.constant(tensor('float32', [1, 1, ...(win.out as number[])], inv), 'avgpool_inv_count')]);
-      const ones = floats([channels, 1, ...kernel], new Float32Array(channels * kernel.reduce((a, b) => a * b, 1)).fill(1));
+      const taps = channels * kernel.reduce((a, b) => a * b, 1);
+      checkConstant(taps, 'the backward kernel of an AveragePool');
+      const ones = floats([channels, 1, ...kernel], new Float32Array(taps).fill(1));
       return [cx.b.op('ConvTranspose', [scaled, cx.b.constant(ones, 'avgpool_ones')], {
         strides: A.ints(win.strides),
         dilations: A.ints(win.dilations),

@@ -102,10 +102,17 @@ export const shapeRules: RuleTable = {
         const len = s.shape?.[0];
         return [{ dtype: x.dtype, shape: typeof len === 'number' ? Array<Dim>(len).fill(null) : null }];
       }
+      if (target.filter((d) => d === -1).length > 1) throw new RuleError('the target shape has more than one -1');
+      if (target.some((d) => typeof d === 'number' && (d < -1 || !Number.isSafeInteger(d)))) throw new RuleError(`the target shape ${fmt(target)} has a negative dimension`);
       const dims: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? x.shape?.[i] ?? null : d));
       const minus = dims.indexOf(-1);
       if (minus >= 0) {
         dims[minus] = x.shape ? quotient(x.shape, dims.filter((_, i) => i !== minus)) : null;
+      }
+      const before = x.shape ? product(x.shape) : null;
+      const after = product(dims);
+      if (typeof before === 'number' && typeof after === 'number' && before !== after) {
+        throw new RuleError(`cannot reshape ${fmt(x.shape)} (${before} elements) to ${fmt(dims)} (${after})`);
       }
       const out: TensorInfo = { dtype: x.dtype, shape: dims };
       if (x.dims && dims.length === 1) out.dims = x.dims;
@@ -133,7 +140,9 @@ export const shapeRules: RuleTable = {
       const x = cx.required(0);
       const s = shapeOfInfo(x);
       const perm = attr.ints(n, 'perm') ?? [...s.keys()].reverse();
-      if (perm.length !== s.length) throw new RuleError(`perm ${JSON.stringify(perm)} does not match rank ${s.length}`);
+      if (perm.length !== s.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
+        throw new RuleError(`perm ${JSON.stringify(perm)} is not a permutation of the ${s.length} axes`);
+      }
       return [{ dtype: x.dtype, shape: perm.map((p) => s[p] ?? null) }];
     },
     vjp: (n, cx) => {
@@ -156,6 +165,8 @@ export const shapeRules: RuleTable = {
       const given = constInts(cx, 1, 'axes');
       const axes = given ? given.map((a) => normAxis(a, s.length)) : s.flatMap((d, i) => (d === 1 ? [i] : []));
       if (!given && s.some((d) => typeof d !== 'number')) throw new RuleError(`Squeeze without axes needs a fully known input shape, got ${fmt(s)}`);
+      const wide = axes.find((a) => typeof s[a] === 'number' && s[a] !== 1);
+      if (wide !== undefined) throw new RuleError(`axis ${wide} of ${fmt(s)} has size ${s[wide]}, not 1`);
       const out: TensorInfo = { dtype: x.dtype, shape: s.filter((_, i) => !axes.includes(i)) };
       if (x.dims) out.dims = x.dims;
       return [out];
@@ -173,6 +184,7 @@ export const shapeRules: RuleTable = {
       if (!given) throw new RuleError('Unsqueeze needs axes');
       const rank = s.length + given.length;
       const axes = given.map((a) => normAxis(a, rank));
+      if (new Set(axes).size !== axes.length) throw new RuleError(`axes ${JSON.stringify(given)} repeat an axis`);
       const shape: Dim[] = [];
       let k = 0;
       for (let i = 0; i < rank; i++) shape.push(axes.includes(i) ? 1 : s[k++] ?? null);
@@ -296,7 +308,9 @@ export const shapeRules: RuleTable = {
       if (!pads) throw new RuleError('Pad needs pads');
       if (n.inputs[3]) throw new RuleError('Pad with an axes input (opset 18) is not supported');
       if (pads.length !== 2 * s.length) throw new RuleError(`pads has ${pads.length} values for rank ${s.length}`);
-      return [{ dtype: x.dtype, shape: s.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + s.length]! : pads[i] === 0 && pads[i + s.length] === 0 ? d : null)) }];
+      const shape = s.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + s.length]! : pads[i] === 0 && pads[i + s.length] === 0 ? d : null));
+      if (shape.some((d) => typeof d === 'number' && d < 0)) throw new RuleError(`pads [${pads.join(', ')}] crop ${fmt(s)} below nothing`);
+      return [{ dtype: x.dtype, shape }];
     },
     vjp: (n, cx) => {
       const mode = attr.string(n, 'mode', 'constant');
@@ -326,6 +340,7 @@ export const shapeRules: RuleTable = {
         if (typeof len !== 'number') throw new RuleError('Expand needs a shape of known length');
         return [{ dtype: x.dtype, shape: broadcast(s, Array<Dim>(len).fill(null)).map((d, i, all) => d ?? s[s.length - all.length + i] ?? null) }];
       }
+      if (target.some((d) => typeof d === 'number' && (d < 0 || !Number.isSafeInteger(d)))) throw new RuleError(`the target shape ${fmt(target)} has a negative dimension`);
       return [{ dtype: x.dtype, shape: broadcast(s, target) }];
     },
     vjp: (_n, cx) => [cx.unbroadcast(cx.gy(0)!, cx.outInfo(0).shape!, cx.inInfo(0).shape!)],
@@ -386,6 +401,8 @@ export const shapeRules: RuleTable = {
     infer: (n, cx) => {
       const dims = intValues(cx.required(0));
       const v = attr.tensor(n, 'value');
+      if (v && v.data.length !== 1) throw new RuleError(`the value attribute holds ${v.data.length} values; ConstantOfShape takes one`);
+      if (dims?.some((d) => typeof d === 'number' && (d < 0 || !Number.isSafeInteger(d)))) throw new RuleError(`the shape ${fmt(dims)} has a negative dimension`);
       const len = cx.required(0).shape?.[0];
       return [{ dtype: v?.dtype ?? 'float32', shape: dims ?? (typeof len === 'number' ? Array<Dim>(len).fill(null) : null) }];
     },

@@ -30,7 +30,12 @@ export function resolveWindow(n: OnnxNode, spatial: Dim[], kernel: number[]): Wi
   const dilations = attr.ints(n, 'dilations') ?? Array(k).fill(1);
   const autoPad = attr.string(n, 'auto_pad', 'NOTSET');
   const ceil = attr.int(n, 'ceil_mode', 0) === 1;
+  if (k === 0 || k !== spatial.length) throw new RuleError(`the ${k}-D kernel does not match the input's ${spatial.length} spatial dimensions`);
   if (strides.length !== k || dilations.length !== k) throw new RuleError(`strides/dilations do not match the ${k}-D kernel`);
+  // every divisor and loop bound below comes from these: refuse zero and negative values before using them
+  positive(kernel, 'kernel_shape');
+  positive(strides, 'strides');
+  positive(dilations, 'dilations');
   let pads = attr.ints(n, 'pads') ?? Array(2 * k).fill(0);
   const out: Dim[] = [];
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
@@ -50,10 +55,12 @@ export function resolveWindow(n: OnnxNode, spatial: Dim[], kernel: number[]): Wi
   if (autoPad === 'VALID') pads = Array(2 * k).fill(0);
   else if (autoPad !== 'NOTSET') throw new RuleError(`auto_pad=${autoPad} is not supported`);
   if (pads.length !== 2 * k) throw new RuleError(`pads has ${pads.length} values for a ${k}-D window`);
+  if (pads.some((p) => !Number.isSafeInteger(p) || p < 0)) throw new RuleError(`pads [${pads.join(', ')}] must be integers >= 0`);
   for (let i = 0; i < k; i++) {
     const size = spatial[i];
     if (typeof size !== 'number') { out.push(null); continue; }
     const span = size + pads[i]! + pads[i + k]! - extent(kernel[i]!, dilations[i]!);
+    if (span < 0) throw new RuleError(`the window (kernel ${kernel[i]}, dilation ${dilations[i]}) is larger than the padded input (${size} + pads ${pads[i]}, ${pads[i + k]})`);
     let o = (ceil ? Math.ceil(span / strides[i]!) : Math.floor(span / strides[i]!)) + 1;
     // ceil mode: the last window must start inside the input or the begin padding (as in PyTorch and ORT)
     if (ceil && (o - 1) * strides[i]! >= size + pads[i]!) o -= 1;
@@ -61,6 +68,11 @@ export function resolveWindow(n: OnnxNode, spatial: Dim[], kernel: number[]): Wi
     out.push(o);
   }
   return { kernel, strides, dilations, pads, out, ceil };
+}
+
+/** Window attributes are sizes: integers of at least 1 (a stride of 0 would divide by zero). */
+function positive(values: number[], name: string): void {
+  if (values.some((v) => !Number.isSafeInteger(v) || v < 1)) throw new RuleError(`${name} [${values.join(', ')}] must be integers >= 1`);
 }
 
 /**
