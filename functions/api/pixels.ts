@@ -4,7 +4,7 @@
  * the model's layout and value range. Maximize start points and predict inputs both come through here.
  */
 import { at, sampleSize, type ImageLayout } from '../engine/image.js';
-import { decodePng } from '../encode/png.js';
+import { decodePng, readPngHeader } from '../encode/png.js';
 import type { Raster } from '../encode/raster.js';
 import type { Samples } from '../registry/samples.js';
 import { decodeBase64Url } from './params/base64url.js';
@@ -74,6 +74,9 @@ function shrink(r: Raster, k: number): Raster {
   return { width, height, channels: r.channels, data };
 }
 
+/** The largest enlargement of a result PNG that predict shrinks back (maximize's largest scale). */
+const MAX_SHRINK = 32;
+
 /**
  * A PNG body of the model's image size, or an integer multiple of it (a result PNG, enlarged by `scale`, is shrunk
  * back); colour to gray by luminance, gray to colour by copy.
@@ -81,8 +84,16 @@ function shrink(r: Raster, k: number): Raster {
 export function pngPixels(bytes: Uint8Array, layout: ImageLayout, model: string): Uint8Array {
   let decoded;
   try {
-    decoded = decodePng(bytes, 4096 * 4096);
+    // the header's size is checked (the model's size or a whole multiple, at most MAX_SHRINK) before anything is inflated
+    const { width, height } = readPngHeader(bytes);
+    const k = width / layout.width;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_SHRINK || height !== k * layout.height) {
+      throw new ApiProblem(400, PROBLEM.badImage,
+        `The PNG is ${width}x${height}; ${model} takes ${layout.width}x${layout.height} images, or a whole multiple of that size up to ${MAX_SHRINK}x (a maximize result with scale=k is shrunk back; with scale=1 it is the model's size).`);
+    }
+    decoded = decodePng(bytes, width * height);
   } catch (e) {
+    if (e instanceof ApiProblem) throw e;
     throw new ApiProblem(400, PROBLEM.badImage, `The request body is not a usable PNG: ${(e as Error).message}.`);
   }
   // a result of this API says how it was rendered: only the image itself, in gray, is an input again
