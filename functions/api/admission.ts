@@ -13,6 +13,7 @@ import { CompileError, ModelError, compileGradient, encodeProgram, programGraph,
 import { kernelPlan } from '../kernel/executor.js';
 import { Unsupported } from '../kernel/plan.js';
 import { concreteInput, pickInput } from '../compiler/compile.js';
+import { DEFAULT_COMPILE_LIMITS } from '../compiler/limits.js';
 import { withNormalization } from '../compiler/preprocess.js';
 import { createRunner, runnerOutputs } from '../engine/runner.js';
 import { OnnxFormatError, decodeModel, encodeModel, type OnnxModel } from '../onnx/model.js';
@@ -26,7 +27,8 @@ import type { UploadDescription } from './params/upload.js';
 import { sha256Hex } from './hash.js';
 import { ApiProblem, PROBLEM } from './problem.js';
 
-export const MAX_NODES = 5000;
+/** The compiler's limit: every node costs time on every step of every request, whatever its arithmetic. */
+export const MAX_NODES = DEFAULT_COMPILE_LIMITS.maxNodes;
 export const MAX_WEIGHTS = 16 * 1024 * 1024;
 
 export interface Admitted {
@@ -53,7 +55,7 @@ function decode(bytes: Uint8Array): OnnxModel {
 export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, budget: { cpu: CpuModel; limits: Limits }): Promise<Admitted> {
   const model = decode(bytes);
   const g = model.graph;
-  if (g.nodes.length > MAX_NODES) throw invalid(`The graph has ${g.nodes.length} nodes; at most ${MAX_NODES} are accepted.`);
+  if (g.nodes.length > MAX_NODES) throw invalid(`The graph has ${g.nodes.length.toLocaleString('en-US')} nodes; at most ${MAX_NODES.toLocaleString('en-US')} are accepted.`);
   let weights = 0;
   let parameters = 0;
   for (const t of g.initializers.values()) {

@@ -9,6 +9,7 @@ import { withUploads } from '../registry/uploads.js';
 import type { AppContext, AppDeps, AppEnv } from './app-env.js';
 import { WORKERD_CPU } from '../budget/cpu.js';
 import { limitsFrom } from '../budget/limits.js';
+import { settleBody } from './http.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
 import { ExemplarLogits } from './exemplar-logits.js';
 import { ActivityCache } from './activity.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.onError(onError);
 
   const app = new Hono<AppEnv>();
+  app.use('*', settleBody);
   app.route('/api/v1', api);
   app.notFound((c) => problemResponse(new ApiProblem(404, PROBLEM.notFound, `Nothing at ${new URL(c.req.url).pathname}.`)));
   app.onError(onError);

@@ -63,3 +63,56 @@ export async function readPngBody(c: Context, maxSize: number): Promise<Uint8Arr
   if (body.length === 0) throw new ApiProblem(400, PROBLEM.badImage, 'The request body is empty; POST a PNG image.');
   return body;
 }
+
+/**
+ * Request bodies are read to their end (or cancelled) before the answer goes out, refusals included (413, 415,
+ * 401, 404, ...): a body left half-read keeps the client sending into a connection nobody reads, and the next
+ * request on that connection waits behind it. What a route does not read is discarded as it arrives, never held,
+ * up to DRAIN_BYTES; a longer remainder is cancelled.
+ */
+export const DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** Middleware: the route reads the body through a pass-through; whatever it leaves is drained afterwards. */
+export const settleBody: MiddlewareHandler = async (c, next) => {
+  const body = c.req.raw.body;
+  if (!body) return next();
+  const reader = body.getReader();
+  // one read at a time (workerd's streams allow a single pending read): the route's and the drain's in turn
+  let previous: Promise<unknown> = Promise.resolve();
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const next = previous.then(() => reader.read());
+    previous = next.catch(() => undefined);
+    return next;
+  };
+  const passThrough = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  c.req.raw = new Request(c.req.raw, { body: passThrough, duplex: 'half' } as RequestInit);
+  try {
+    await next();
+  } finally {
+    await drain(read, () => reader.cancel('refused'));
+  }
+};
+
+async function drain(read: () => Promise<ReadableStreamReadResult<Uint8Array>>, cancel: () => Promise<void>): Promise<void> {
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > DRAIN_BYTES) {
+        await cancel();
+        return;
+      }
+    }
+  } catch {
+    // the body was cancelled or the client went away: nothing more to read
+  }
+}

@@ -33,6 +33,9 @@ export function legalizeAndInfer(model: OnnxModel, input: ValueInfo, output: Val
     throw new ModelError(`the model uses ai.onnx opset ${opset}; Ascent reads opsets ${MIN_OPSET} to ${MAX_OPSET} (re-export with a supported opset)`);
   }
   const g = model.graph;
+  if (g.nodes.length > limits.maxNodes) {
+    throw new ModelError(`the graph has ${g.nodes.length.toLocaleString('en-US')} nodes; at most ${limits.maxNodes.toLocaleString('en-US')} are accepted (each node costs time on every step, whatever its arithmetic)`);
+  }
   const initializers = new Map<string, Tensor>(g.initializers);
   const info = new Map<string, TensorInfo>();
   for (const [name, t] of initializers) info.set(name, { dtype: t.dtype, shape: t.dims, value: t });

@@ -11,9 +11,14 @@ export interface CompileLimits {
   maxTensorElements: number;
   /** dimensions of one tensor */
   maxRank: number;
+  /**
+   * nodes of the model's graph: onnxruntime's time per run grows with the nodes whatever their FLOPs (a chain of
+   * 5,000 Relu nodes on a 28x28 image took 42 s for 100 steps), so a graph long in nodes is refused as a whole
+   */
+  maxNodes: number;
 }
 
-export const DEFAULT_COMPILE_LIMITS: CompileLimits = { maxTensorElements: 16 * 1024 * 1024, maxRank: 16 };
+export const DEFAULT_COMPILE_LIMITS: CompileLimits = { maxTensorElements: 16 * 1024 * 1024, maxRank: 16, maxNodes: 1000 };
 
 export interface TensorSize {
   elements: number;

@@ -6,19 +6,29 @@ import { z } from 'zod';
 
 export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
 
-const numberOrList = z.union([z.number(), z.array(z.number()).min(1).max(3)]);
+/**
+ * Pixel values and normalization constants are finite and at most a million in size, so that every range, step
+ * size and normalized value derived from them stays a finite float32 (the models run in float32).
+ */
+export const VALUE_BOUND = 1e6;
+const value = z.number().min(-VALUE_BOUND).max(VALUE_BOUND);
+const numberOrList = z.union([value, z.array(value).min(1).max(3)]);
+/** std: also at least 1e-6 in size (it divides). */
+const deviation = z.number().refine((s) => Math.abs(s) >= 1e-6 && Math.abs(s) <= VALUE_BOUND, 'must be a number with 1e-6 <= |std| <= 1e6');
 
 export const uploadDescription = z.object({
   title: z.string().min(1).max(120).optional().describe('A title for the model.'),
   labels: z.array(z.string().min(1).max(64)).min(2).max(1000).optional()
     .describe('Class names in output order (default "0", "1", ...). In the query: comma-separated.'),
-  min: z.number().default(0).describe('Lowest pixel value in the range you think in (e.g. 0).'),
-  max: z.number().default(1).describe('Highest pixel value (e.g. 1 or 255).'),
+  min: value.default(0).describe('Lowest pixel value in the range you think in (e.g. 0); at least -1e6.'),
+  max: value.default(1).describe('Highest pixel value (e.g. 1 or 255); greater than min, at most 1e6.'),
   mean: numberOrList.optional().describe('Normalization the model expects, applied inside the graph: x_model = (pixel - mean) / std. One value or one per channel.'),
-  std: numberOrList.optional().describe('See mean.'),
+  std: z.union([deviation, z.array(deviation).min(1).max(3)]).optional().describe('See mean.'),
   input: z.string().max(256).optional().describe('Name of the image input when the model has several.'),
   output: z.string().max(256).optional().describe('Name of the output with the class scores when there are several.'),
-}).strict();
+}).strict().superRefine((d, cx) => {
+  if (!(d.max > d.min)) cx.addIssue({ code: 'custom', path: ['max'], message: `must be greater than min (got min=${d.min}, max=${d.max})` });
+});
 
 export type UploadDescription = z.output<typeof uploadDescription>;
 
