@@ -11,6 +11,7 @@ import { loadOrt } from './hosts/workerd/ort.js';
 import { builtinProgram, instantiateKernel } from './hosts/workerd/kernel.js';
 import { r2Store } from './hosts/workerd/r2.js';
 import { nativeDeflate } from './hosts/workerd/deflate.js';
+import { bindingRateLimiter, type Limiter } from './hosts/workerd/rate-limit.js';
 import { UploadStore } from './registry/uploads.js';
 
 export interface Env {
@@ -21,6 +22,10 @@ export interface Env {
   MAX_CPU_MS?: string;
   /** when set (wrangler secret put UPLOAD_TOKEN), uploads need it as a bearer token */
   UPLOAD_TOKEN?: string;
+  /** per-client rate limits (wrangler.toml [[ratelimits]]); "off" (.dev.vars, local development) ignores them */
+  RATE_LIMITS?: string;
+  COMPUTE_LIMITER?: Limiter;
+  UPLOAD_LIMITER?: Limiter;
 }
 
 let app: ReturnType<typeof createApp> | undefined;
@@ -42,6 +47,7 @@ export default {
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
         limits: { cpuMs: env.MAX_CPU_MS },
         ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
+        ...(env.RATE_LIMITS !== 'off' ? { rateLimiter: bindingRateLimiter({ compute: env.COMPUTE_LIMITER, upload: env.UPLOAD_LIMITER }) } : {}),
       });
     }
     // Static files normally never reach the Worker (the asset router answers first); anything else outside the

@@ -15,6 +15,7 @@ import type { ResultCache } from './cache.js';
 import type { ExemplarLogits } from './exemplar-logits.js';
 import type { LayerPrograms } from './layer-programs.js';
 import type { ProgramCache } from './programs.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
@@ -41,6 +42,8 @@ export interface AppDeps {
   priors?: PriorRegistry;
   /** the zlib compressor of PNGs (absent: fflate, in JavaScript) */
   deflate?: Deflate;
+  /** per-client limits on computations and uploads (absent: none) */
+  rateLimiter?: RateLimiter;
 }
 
 export interface AppContext extends AppDeps {

@@ -32,6 +32,8 @@ export const PROBLEM = {
   forbidden: 'forbidden',
   unsupportedMediaType: 'unsupported-media-type',
   methodNotAllowed: 'method-not-allowed',
+  nonFinite: 'non-finite-result',
+  tooManyRequests: 'too-many-requests',
   internal: 'internal-error',
 } as const;
 
@@ -51,6 +53,8 @@ const TITLES: Record<ProblemType, string> = {
   forbidden: 'Forbidden',
   'unsupported-media-type': 'Unsupported media type',
   'method-not-allowed': 'Method not allowed',
+  'non-finite-result': 'Non-finite result',
+  'too-many-requests': 'Too many requests',
   'internal-error': 'Internal error',
 };
 
@@ -69,6 +73,8 @@ export class ApiProblem extends Error {
     readonly type: ProblemType,
     detail: string,
     readonly extra: Partial<ProblemBody> = {},
+    /** response headers that go with the problem (Retry-After for 429) */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -81,7 +87,7 @@ export class ApiProblem extends Error {
 export function problemResponse(p: ApiProblem, headers: HeadersInit = {}): Response {
   return new Response(JSON.stringify(p.body()), {
     status: p.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...p.headers, ...headers },
   });
 }
 

@@ -100,7 +100,7 @@ export class ProgramCache {
    */
   runner(record: ModelRecord, target: string, prior?: PriorRecord, engine?: EngineName): Promise<Program> {
     const forced = engine === 'onnxruntime' && record.info.engine === 'kernel';
-    const key = `${record.info.id}:${record.info.sha256}:${target}${prior ? `:prior=${prior.info.id}:${prior.info.sha256}` : ''}${forced ? ':onnxruntime' : ''}`;
+    const key = `${record.content ?? record.info.id}:${record.info.sha256}:${target}${prior ? `:prior=${prior.info.id}:${prior.info.sha256}` : ''}${forced ? ':onnxruntime' : ''}`;
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -121,7 +121,7 @@ export class ProgramCache {
 
   private async key(record: ModelRecord, target: string, prior?: PriorRecord): Promise<string> {
     const composed = prior ? `:prior:${prior.info.sha256}` : '';
-    return `programs/${record.info.id}/${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}${composed}`)).slice(0, 32)}`;
+    return `programs/${record.content ?? record.info.id}/${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}${composed}`)).slice(0, 32)}`;
   }
 
   private readonly decoders = new Map<string, Promise<Decoder>>();

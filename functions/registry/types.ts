@@ -64,6 +64,8 @@ export interface ModelRecord {
   info: ModelInfo;
   /** the ONNX file */
   bytes: Uint8Array;
+  /** uploads: the key of the stored content, shared by identical uploads (their programs are kept under it) */
+  content?: string;
 }
 
 export interface ModelRegistry {

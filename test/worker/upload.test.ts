@@ -13,7 +13,7 @@ import { expectProblem, get, getJson, type MaximizeJson } from './helpers.js';
 
 const LABELS = 'tee,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,boot';
 const bucket = (env as unknown as { MODELS: R2Bucket }).MODELS;
-const storedUploads = async () => (await bucket.list({ prefix: 'uploads/' })).objects.length;
+const storedUploads = async () => (await bucket.list({ prefix: 'uploads/' })).objects.length + (await bucket.list({ prefix: 'content/' })).objects.length;
 
 const post = (body: BodyInit | null, query = '', type = 'application/octet-stream', headers: Record<string, string> = {}) =>
   get(`/api/v1/models${query}`, { method: 'POST', body, headers: { 'content-type': type, ...headers } });
@@ -50,21 +50,34 @@ describe('an upload, start to finish', () => {
     expect(j.probability).toBeGreaterThanOrEqual(0.99);
     const p = await getJson<{ predicted: { label: string } }>(`/api/v1/predict?model=${info.id}&sample=702`);
     expect(p.predicted.label).toBe('sneaker');
-    // the compiled program is kept in R2 for the next isolate
-    expect((await bucket.list({ prefix: `programs/${info.id}/` })).objects.length).toBeGreaterThanOrEqual(2);
+    // the compiled program is kept in R2 for the next isolate, under the stored content (never under the id)
+    const programs = async () => (await bucket.list({ prefix: 'programs/' })).objects.filter((o) => !o.key.startsWith('programs/fashion-')).length;
+    expect(await programs()).toBeGreaterThanOrEqual(2);
+    expect((await bucket.list({ prefix: `programs/${info.id}/` })).objects).toHaveLength(0);
 
+    // the same file again: another id (nobody can compute someone else's), the same stored content, admitted once
     const again = await post(new Uint8Array(mlpBytes), `?title=My%20MLP&labels=${LABELS}`);
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { id: string }).id).toBe(info.id);
+    expect(again.status).toBe(201);
+    const second = (await again.json()) as { id: string; deleteToken: string };
+    expect(second.id).toMatch(/^u-[0-9a-f]{32}$/);
+    expect(second.id).not.toBe(info.id);
+    expect((await bucket.list({ prefix: 'content/' })).objects.filter((o) => o.key.endsWith('model.onnx'))).toHaveLength(1);
 
     await expectProblem(await get(`/api/v1/models/${info.id}`, { method: 'DELETE' }), 401);
     await expectProblem(await get(`/api/v1/models/${info.id}`, { method: 'DELETE', headers: { authorization: 'Bearer 0123' } }), 401);
+    await expectProblem(await get(`/api/v1/models/${info.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${second.deleteToken}` } }), 401);
     await expectProblem(await get('/api/v1/models/fashion-mlp', { method: 'DELETE', headers: { authorization: 'Bearer x' } }), 403);
     const del = await get(`/api/v1/models/${info.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${info.deleteToken}` } });
     expect(del.status).toBe(204);
     await expectProblem(await get(`/api/v1/models/${info.id}`), 404);
     expect((await bucket.list({ prefix: `uploads/${info.id}/` })).objects).toHaveLength(0);
-    expect((await bucket.list({ prefix: `programs/${info.id}/` })).objects).toHaveLength(0);
+    // the other uploader's link still works: the content goes with its last reference
+    const still = await getJson<MaximizeJson>(`/api/v1/maximize?model=${second.id}&class=sneaker&format=json&steps=3`);
+    expect(still.probabilities).toHaveLength(10);
+    expect(await programs()).toBeGreaterThanOrEqual(2);
+    expect((await get(`/api/v1/models/${second.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${second.deleteToken}` } })).status).toBe(204);
+    expect((await bucket.list({ prefix: 'content/' })).objects).toHaveLength(0);
+    expect(await programs()).toBe(0);
   });
 
   it('accepts multipart with a JSON description and applies its normalization inside the graph', async () => {
@@ -90,7 +103,7 @@ describe('ids and opsets', () => {
     return ((await r.json()) as { id: string }).id;
   };
 
-  it('gives the same file with different descriptions different ids, and the same description the same id', async () => {
+  it('gives every upload its own id, and the same file and description (in any order or body format) one stored content', async () => {
     const a = await idOf(await post(new Uint8Array(mlpBytes), '?title=A&labels=' + LABELS));
     const b = await idOf(await post(new Uint8Array(mlpBytes), '?title=B&labels=' + LABELS));
     const c = await idOf(await post(new Uint8Array(mlpBytes), '?title=A'));
@@ -99,8 +112,10 @@ describe('ids and opsets', () => {
     form.set('model', new File([new Uint8Array(mlpBytes)], 'mlp.onnx'));
     form.set('description', JSON.stringify({ labels: LABELS.split(','), title: 'A' }));
     const d = await idOf(await get('/api/v1/models', { method: 'POST', body: form }));
-    expect(new Set([a, b, c]).size).toBe(3);
-    expect(d).toBe(a);
+    expect(new Set([a, b, c, d]).size).toBe(4);
+    const contentOf = async (id: string) => (JSON.parse(await (await bucket.get(`uploads/${id}/record.json`))!.text()) as { content: string }).content;
+    expect(await contentOf(d)).toBe(await contentOf(a));
+    expect(new Set([await contentOf(a), await contentOf(b), await contentOf(c)]).size).toBe(3);
     expect((await getJson<{ title: string }>(`/api/v1/models/${b}`)).title).toBe('B');
   });
 

@@ -66,7 +66,8 @@ describe('a cold isolate', () => {
     const { id } = (await up.json()) as { id: string };
     const url = `/api/v1/maximize?model=${id}&class=4&steps=16`;
     // the program the upload kept is removed, so that the first isolate has to compile
-    await bucket.delete((await bucket.list({ prefix: `programs/${id}/` })).objects.map((o) => o.key));
+    const { content } = JSON.parse(await (await bucket.get(`uploads/${id}/record.json`))!.text()) as { content: string };
+    await bucket.delete((await bucket.list({ prefix: `programs/${content}/` })).objects.map((o) => o.key));
 
     // the first isolate finds no program: it compiles one and keeps it
     const first = watched();

@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AscentResult, AscentSpec } from '../../engine/ascent.js';
+import { nonFinitePart } from '../../engine/finite.js';
 import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import { frameCpuMs } from '../../budget/cpu.js';
@@ -23,6 +24,7 @@ import { maximizeQuery } from '../params/maximize.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import type { EngineName, Program } from '../programs.js';
+import { rateLimit } from '../rate-limit.js';
 
 /**
  * Compile problems caused by the request (a layer name the model does not have: with the closest names) are the
@@ -106,6 +108,7 @@ async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
   const app = c.var.app;
   const { target } = planned.plan.objective;
   const prior = planned.plan.prior ? app.priors?.get(planned.plan.prior.id) : undefined;
+  await rateLimit(c, 'compute');
   const runner = await app.programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(c, planned.record, e, target));
   const onIts = await onEngine(planned, runner.engine);
   const { plan, record } = onIts;
@@ -165,6 +168,11 @@ async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, on
   const { p } = run;
   const { plan, record } = p;
   const result = await run.runner.ascend({ ...run.spec, ...(onStep ? { onStep } : {}) });
+  const broken = nonFinitePart(result);
+  if (broken) {
+    throw new ApiProblem(422, PROBLEM.nonFinite,
+      `The computation's ${broken} became NaN or infinite (the model overflows somewhere in the searched range, or the step size or regularizer weights are too large); nothing is served or cached. Narrow min/max or lower lr.`);
+  }
   const facts: ResultFacts = { warnings: await resultWarnings(c, run, result), steps: run.spec.steps, work: { cpuMs: Math.round(run.steps.need.cpuMs) } };
   const { deflate } = c.var.app;
   const main = await resultResponse(result, plan, record.info, plan.output, plan.canonical, p.canonical, facts, deflate);

@@ -3,6 +3,7 @@
  * pixels in the query (GET), or as a PNG body (POST).
  */
 import { Hono, type Context } from 'hono';
+import { allFinite } from '../../engine/finite.js';
 import { softmaxRow } from '../../engine/softmax.js';
 import { layoutOf, type ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
@@ -11,14 +12,17 @@ import { MAX_IMAGE_BYTES, predictQuery } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
 import { pixelsToInput, pngPixels, samplePixels, urlPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
+import { rateLimit } from '../rate-limit.js';
 
 async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Array, source: Record<string, unknown>) {
   const info = record.info;
+  await rateLimit(c, 'compute');
   const runner = await c.var.app.programs.runner(record, 'logit').catch((e: Error) => {
     throw new ApiProblem(422, PROBLEM.unsupportedModel, `The model cannot be run: ${e.message}`);
   });
   const x = pixelsToInput(pixels, layoutOf(info.input), { min: info.input.min, max: info.input.max });
   const logits = await runner.exclusive(async () => (await runner.run(x, 1, new Float32Array(runner.meta.units))).logits.slice(0, runner.classes));
+  if (!allFinite(logits)) throw new ApiProblem(422, PROBLEM.nonFinite, `${info.id} gives NaN or infinite scores for this image; nothing is served.`);
   const p = softmaxRow(logits, 0, runner.classes);
   const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
   const round = (v: number) => Number(v.toPrecision(7));

@@ -1,5 +1,6 @@
 /**
- * POST /api/v1/models: upload an ONNX classifier (admission checks in ../admission.ts), stored content-addressed.
+ * POST /api/v1/models: upload an ONNX classifier (admission checks in ../admission.ts); each upload gets a random id
+ * (identical uploads share what is stored, see registry/uploads.ts).
  * DELETE /api/v1/models/{id}: remove an upload (its delete token, or the deployment's upload token).
  *
  * When the deployment sets the secret UPLOAD_TOKEN, uploads need `Authorization: Bearer <UPLOAD_TOKEN>`.
@@ -15,6 +16,7 @@ import { mediaType, readBody, requireBearer } from '../http.js';
 import { MAX_UPLOAD_BYTES, queryToDescription, uploadDescription, uploadQuery, type UploadDescription } from '../params/upload.js';
 import { parseQuery } from '../params/query.js';
 import { ApiProblem, PROBLEM, echo } from '../problem.js';
+import { rateLimit } from '../rate-limit.js';
 import { UPLOAD_ID, type UploadRecord } from '../../registry/uploads.js';
 import type { ModelInfo } from '../../registry/types.js';
 
@@ -105,20 +107,23 @@ export const uploadRoute = new Hono<AppEnv>()
   .post('/', (c, next) => (c.var.app.uploadToken ? uploadToken(c, next) : next()), async (c) => {
     const app = c.var.app;
     if (!app.uploads) throw new ApiProblem(503, PROBLEM.internal, 'Uploads are not configured on this deployment (no MODELS bucket).');
+    await rateLimit(c, 'upload');
     const { bytes, description } = await readUpload(c);
     if (bytes.length === 0) throw new ApiProblem(400, PROBLEM.badModel, 'The upload is empty; send the .onnx file as the body.');
 
-    // content-addressed: the same file and description give the same id
+    // identical uploads share their stored content (admitted once), but each gets its own random id
     const canonical = JSON.stringify(Object.entries(description).sort(([a], [b]) => (a < b ? -1 : 1)));
-    const id = `u-${(await sha256Hex(`${await sha256Hex(bytes)}\n${canonical}`)).slice(0, 32)}`;
-    const existing = await app.uploads.get(id);
-    if (existing) return c.json({ ...existing.info, created: false }, 200, { Location: `/api/v1/models/${id}` });
-
-    const admitted = await admit(bytes, description, await app.loadOrt(), app);
-    const info: ModelInfo = { id, ...admitted.info };
+    const content = (await sha256Hex(`${await sha256Hex(bytes)}\n${canonical}`)).slice(0, 32);
+    const known = await app.uploads.admitted(content);
+    const admitted = known ? undefined : await admit(bytes, description, await app.loadOrt(), app);
+    const id = `u-${randomHex(16)}`;
+    const info: ModelInfo = { id, ...(known ?? admitted!.info) };
     const deleteToken = randomHex(16);
-    await app.uploads.put({ info, description, deleteTokenSha256: await sha256Hex(deleteToken) }, admitted.graph);
-    await app.programs.save({ info, bytes: admitted.graph }, 'logit', admitted.program.bytes, admitted.program.meta);
+    await app.uploads.put(
+      { info, description, deleteTokenSha256: await sha256Hex(deleteToken), content },
+      admitted ? { bytes: admitted.graph, info: admitted.info } : undefined,
+    );
+    if (admitted) await app.programs.save({ info, bytes: admitted.graph, content }, 'logit', admitted.program.bytes, admitted.program.meta);
     return c.json({
       ...info,
       created: true,

@@ -105,6 +105,21 @@ export const PROBLEM_DOCS: ProblemDoc[] = [
     fix: 'The reference lists the methods of every path.',
   },
   {
+    id: 'non-finite-result',
+    title: 'Non-finite result',
+    status: [422],
+    when: 'The model\'s scores or the search\'s numbers became NaN or infinite during the computation (an uploaded model that overflows for some inputs, or regularizer weights that blow up). Nothing is cached and no image is served.',
+    fix: 'Narrow the value range (`min`, `max`), lower `lr` or the regularizer weights; for an uploaded model, check that it gives finite scores over the whole pixel range it was described with.',
+  },
+  {
+    id: 'too-many-requests',
+    title: 'Too many requests',
+    status: [429],
+    when: 'This client has started more computations (requests that miss the cache) or uploads than the deployment allows per minute. Cached results are never limited.',
+    fix: 'Wait the number of seconds in the `Retry-After` header. The limits are set in wrangler.toml (`[[ratelimits]]`).',
+  },
+
+  {
     id: 'internal-error',
     title: 'Internal error',
     status: [500, 503],
