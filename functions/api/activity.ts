@@ -75,7 +75,7 @@ export class ActivityCache {
   }
 
   private async load(record: ModelRecord): Promise<ModelActivity> {
-    const key = `programs/${record.info.id}/activity-${(await sha256Hex(`${ACTIVITY_FORMAT}:${record.info.sha256}`)).slice(0, 32)}.json`;
+    const key = `programs/${record.content ?? record.info.id}/activity-${(await sha256Hex(`${ACTIVITY_FORMAT}:${record.info.sha256}`)).slice(0, 32)}.json`;
     const stored = await this.store?.get(key);
     if (stored) return JSON.parse(utf8.decode(stored)) as ModelActivity;
     const activity = await this.measure(record);

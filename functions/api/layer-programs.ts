@@ -50,7 +50,7 @@ export class LayerPrograms {
     const wrt = layer ?? lastConvolution(record.bytes, { input: input.name, output: output.name });
     if (wrt === undefined) throw new ModelError('the model has no convolution with a spatial output');
     const ort = await this.loadOrt();
-    const base = `programs/${record.info.id}/wrt-${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}:${wrt}`)).slice(0, 32)}`;
+    const base = `programs/${record.content ?? record.info.id}/wrt-${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}:${wrt}`)).slice(0, 32)}`;
     if (this.store) {
       const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
       if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta, OPTIONS);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import mlpBytes from '../../models/fashion-mlp.onnx';
 import { arbModel, arbMutation, encodeModelProto, namedHostileFiles } from '../hostile/onnx.js';
 import { arbPng, grayPng, namedHostilePngs } from '../hostile/png.js';
+import { attributeQuery } from '../../functions/api/params/attribute.js';
 import { exemplarsQuery } from '../../functions/api/params/exemplars.js';
 import { maximizeQuery } from '../../functions/api/params/maximize.js';
 import { predictQuery } from '../../functions/api/params/predict.js';
@@ -33,6 +34,7 @@ const ENDPOINTS: { path: string; base: Record<string, string>; names: string[]; 
   { path: '/api/v1/maximize', base: { model: 'fashion-mlp', class: '7', steps: '2' }, runs: 120, names: names(maximizeQuery, 'clas') },
   { path: '/api/v1/maximize/events', base: { model: 'fashion-mlp', class: '7', steps: '2' }, runs: 20, names: names(maximizeQuery) },
   { path: '/api/v1/predict', base: { model: 'fashion-mlp', sample: '1' }, runs: 50, names: names(predictQuery, 'format') },
+  { path: '/api/v1/attribute', base: { model: 'fashion-mlp', sample: '1' }, runs: 40, names: names(attributeQuery) },
   { path: '/api/v1/exemplars', base: { model: 'fashion-mlp', class: '7' }, runs: 50, names: names(exemplarsQuery) },
   { path: '/api/v1/samples/3', base: {}, runs: 15, names: names(sampleQuery, 'k') },
   { path: '/api/v1/models', base: {}, runs: 10, names: ['title', 'labels', 'min'] },

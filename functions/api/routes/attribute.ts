@@ -21,6 +21,7 @@ import { MAX_IMAGE_BYTES } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
 import { pngPixels, samplePixels, urlPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
+import { rateLimit } from '../rate-limit.js';
 
 /** The program of the plan: the input gradient of its target, or for gradcam the gradient on its layer. */
 async function runnerFor(c: Context<AppEnv>, record: ModelRecord, plan: AttributionPlan): Promise<GradientRunner> {
@@ -79,6 +80,7 @@ async function respond(c: Context<AppEnv>, record: ModelRecord, plan: Attributio
     hit.headers.set('X-Ascent-Cache', 'hit');
     return hit;
   }
+  await rateLimit(c, 'compute');
   const response = await attributionResponse(await compute(c, record, plan), plan, record.info);
   await c.var.app.cache.put(plan.query, response.clone());
   response.headers.set('X-Ascent-Cache', 'miss');
