@@ -8,7 +8,7 @@ import { INTEGRATED_DEFAULTS, SMOOTHGRAD_DEFAULTS, type MethodParameters } from 
 import type { ColormapName } from '../../encode/colormap.js';
 import type { ImageLayout } from '../../engine/image.js';
 import { layoutOf, type ModelInfo } from '../../registry/types.js';
-import { encodeBase64Url } from '../params/base64url.js';
+import { encodeBase64Url } from '../../encode/base64url.js';
 import type { AttributeQuery } from '../params/attribute.js';
 import { pixelsToInput } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';

@@ -6,7 +6,8 @@
 import { at, type ImageLayout } from '../../engine/image.js';
 import type { Constraints } from '../../engine/constraints.js';
 import type { MaximizeQuery } from '../params/maximize.js';
-import { decodeBase64Url, encodeBase64Url } from '../params/base64url.js';
+import { encodeBase64Url } from '../../encode/base64url.js';
+import { decodeBase64Url } from '../params/base64url.js';
 import { ApiProblem, PROBLEM, echo } from '../problem.js';
 import type { Entries } from './canonical.js';
 import { irrelevant, type Given } from './defaults.js';

@@ -9,7 +9,7 @@ import { rng } from '../../engine/prng.js';
 import type { Samples } from '../../registry/samples.js';
 import type { ModelInfo } from '../../registry/types.js';
 import type { MaximizeQuery } from '../params/maximize.js';
-import { encodeBase64Url } from '../params/base64url.js';
+import { encodeBase64Url } from '../../encode/base64url.js';
 import { pixelsToInput, samplePixels, urlPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import type { Entries } from './canonical.js';

@@ -9,7 +9,7 @@ import { enlarge } from '../../encode/raster.js';
 import { SAMPLE_LABELS } from '../../registry/samples.js';
 import type { AppEnv } from '../app-env.js';
 import { IMMUTABLE } from '../cache.js';
-import { encodeBase64Url } from '../params/base64url.js';
+import { encodeBase64Url } from '../../encode/base64url.js';
 import { parseQuery } from '../params/query.js';
 import { sampleQuery } from '../params/samples.js';
 import { ApiProblem, PROBLEM } from '../problem.js';

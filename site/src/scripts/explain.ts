@@ -4,7 +4,7 @@
  * maps (Integrated Gradients' completeness, Grad-CAM's layer) come from the same URLs with format=json.
  */
 import { ApiError, asProblem, getJson, isAbort, loadModels } from './api.ts';
-import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
+import { decodeBase64Url, encodeBase64Url } from '../../../functions/encode/base64url.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
 import { bindRunCycle } from './run-cycle.ts';
