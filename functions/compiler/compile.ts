@@ -85,13 +85,18 @@ export interface GradientProgram extends ProgramMeta {
   model: OnnxModel;
 }
 
+const names = (vs: readonly ValueInfo[]) => vs.map((v) => `"${v.name}"`).join(', ');
+
+/** The graph input or output called `name`, or a ModelError listing those there are. */
+function named(vs: readonly ValueInfo[], name: string, what: 'input' | 'output'): ValueInfo {
+  const v = vs.find((x) => x.name === name);
+  if (!v) throw new ModelError(`the model has no ${what} "${name}" (${what}s: ${names(vs)})`);
+  return v;
+}
+
 export function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
   const inputs = m.graph.inputs;
-  if (name !== undefined) {
-    const v = inputs.find((i) => i.name === name);
-    if (!v) throw new ModelError(`the model has no input "${name}" (inputs: ${inputs.map((i) => `"${i.name}"`).join(', ')})`);
-    return v;
-  }
+  if (name !== undefined) return named(inputs, name, 'input');
   const floats = inputs.filter((i) => i.dtype === 'float32');
   if (floats.length === 1) return floats[0]!;
   if (floats.length === 0) {
@@ -101,22 +106,18 @@ export function pickInput(m: OnnxModel, name: string | undefined): ValueInfo {
     }
     throw new ModelError('the model has no inputs');
   }
-  throw new ModelError(`the model has several float inputs (${floats.map((i) => `"${i.name}"`).join(', ')}); say which one is the image`);
+  throw new ModelError(`the model has several float inputs (${names(floats)}); say which one is the image`);
 }
 
 export function pickOutput(m: OnnxModel, name: string | undefined): ValueInfo {
   const outputs = m.graph.outputs;
-  if (name !== undefined) {
-    const v = outputs.find((o) => o.name === name);
-    if (!v) throw new ModelError(`the model has no output "${name}" (outputs: ${outputs.map((o) => `"${o.name}"`).join(', ')})`);
-    return v;
-  }
+  if (name !== undefined) return named(outputs, name, 'output');
   const floats = outputs.filter((o) => o.dtype === 'float32' || o.dtype === 'undefined');
   if (floats.length === 1) return floats[0]!;
   const matrices = floats.filter((o) => o.shape?.length === 2);
   if (matrices.length === 1) return matrices[0]!;
   if (floats.length === 0) throw new ModelError('the model has no float output to maximize');
-  throw new ModelError(`the model has several float outputs (${floats.map((o) => `"${o.name}"`).join(', ')}); say which one holds the class scores`);
+  throw new ModelError(`the model has several float outputs (${names(floats)}); say which one holds the class scores`);
 }
 
 /** Gives the input's unknown batch dimension a name, and refuses other unknown dimensions. */

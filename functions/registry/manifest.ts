@@ -1,5 +1,5 @@
 /** models/manifest.json: the description of the models Ascent trains itself. */
-import type { ModelInfo } from './types.js';
+import type { ModelInfo, ModelRegistry } from './types.js';
 
 export interface ManifestEntry {
   id: string;
@@ -35,5 +35,27 @@ export function manifestInfo(e: ManifestEntry): ModelInfo {
     ...(e.architecture ? { architecture: e.architecture } : {}),
     ...(e.training ? { training: e.training as Record<string, unknown> } : {}),
     source: 'builtin',
+  };
+}
+
+/**
+ * The registry of a manifest's models, their ONNX bytes read by the host (`bytesOf(file)`, undefined if absent)
+ * and run by the kernel when the host has their precompiled program (`hasProgram(id)`, npm run build:programs).
+ */
+export function manifestRegistry(
+  entries: readonly ManifestEntry[], bytesOf: (file: string) => Uint8Array | undefined, hasProgram: (id: string) => boolean,
+): ModelRegistry {
+  const infoOf = (e: ManifestEntry): ModelInfo => ({ ...manifestInfo(e), engine: hasProgram(e.id) ? 'kernel' : 'onnxruntime' });
+  return {
+    async list() {
+      return entries.map(infoOf);
+    },
+    async get(id) {
+      const e = entries.find((m) => m.id === id);
+      if (!e) return undefined;
+      const bytes = bytesOf(e.file);
+      if (!bytes) throw new Error(`model file ${e.file} is not available`);
+      return { info: infoOf(e), bytes };
+    },
   };
 }

@@ -8,9 +8,9 @@ import cnnOnnx from '../../../models/fashion-cnn.onnx';
 import priorManifest from '../../../models/priors/manifest.json';
 import fashionPrior from '../../../models/priors/fashion.onnx';
 import digitsPrior from '../../../models/priors/digits.onnx';
-import { manifestEntries, manifestInfo } from '../../registry/manifest.js';
+import { manifestEntries, manifestRegistry } from '../../registry/manifest.js';
 import { priorRegistry } from '../../registry/priors.js';
-import type { ModelInfo, ModelRegistry } from '../../registry/types.js';
+import type { ModelRegistry } from '../../registry/types.js';
 import { hasBuiltinProgram } from './kernel.js';
 
 const FILES: Record<string, ArrayBuffer> = {
@@ -18,21 +18,10 @@ const FILES: Record<string, ArrayBuffer> = {
   'fashion-cnn.onnx': cnnOnnx,
 };
 
-const entries = manifestEntries(manifest);
-const infoOf = (e: (typeof entries)[number]): ModelInfo => ({ ...manifestInfo(e), engine: hasBuiltinProgram(e.id) ? 'kernel' : 'onnxruntime' });
-
-export const builtinRegistry: ModelRegistry = {
-  async list() {
-    return entries.map(infoOf);
-  },
-  async get(id) {
-    const e = entries.find((m) => m.id === id);
-    if (!e) return undefined;
-    const bytes = FILES[e.file];
-    if (!bytes) throw new Error(`model file ${e.file} is not bundled`);
-    return { info: infoOf(e), bytes: new Uint8Array(bytes) };
-  },
-};
+export const builtinRegistry: ModelRegistry = manifestRegistry(manifestEntries(manifest), (file) => {
+  const bytes = FILES[file];
+  return bytes ? new Uint8Array(bytes) : undefined;
+}, hasBuiltinProgram);
 
 const PRIOR_FILES: Record<string, ArrayBuffer> = {
   'fashion.onnx': fashionPrior,

@@ -33,26 +33,32 @@ function spec(p: OpenApiParameter): ParamSpec {
   return out;
 }
 
-/** The query parameters of GET /api/v1/maximize, in the API's order. */
-export function maximizeParams(): ParamSpec[] {
-  const doc = openApiDocument();
-  return (doc.paths['/api/v1/maximize'].get.parameters as OpenApiParameter[]).map(spec);
+/** The query parameters of an operation of the OpenAPI document, in the API's order. */
+function operationParams(path: '/api/v1/maximize' | '/api/v1/attribute' | '/api/v1/models', method: 'get' | 'post'): ParamSpec[] {
+  const operation = (openApiDocument().paths[path] as Record<string, { parameters?: OpenApiParameter[] }>)[method];
+  return (operation?.parameters ?? []).map(spec);
 }
+
+/** The query parameters of GET /api/v1/maximize, in the API's order. */
+export const maximizeParams = (): ParamSpec[] => operationParams('/api/v1/maximize', 'get');
 
 /** The query parameters of GET /api/v1/attribute, in the API's order. */
-export function attributeParams(): ParamSpec[] {
-  const doc = openApiDocument();
-  return (doc.paths['/api/v1/attribute'].get.parameters as OpenApiParameter[]).map(spec);
-}
+export const attributeParams = (): ParamSpec[] => operationParams('/api/v1/attribute', 'get');
 
-/** A lookup of maximize parameters by name for a page's controls; an unknown name fails the build. */
-export function maximizeParam(specs: ParamSpec[] = maximizeParams()): (name: string) => ParamSpec {
+/** The description fields of an upload (POST /api/v1/models), as query parameters. */
+export const uploadParams = (): ParamSpec[] => operationParams('/api/v1/models', 'post');
+
+/** A lookup of parameters by name for a page's controls; an unknown name fails the build. */
+export function paramLookup(specs: ParamSpec[], endpoint: string): (name: string) => ParamSpec {
   return (name) => {
     const s = specs.find((p) => p.name === name);
-    if (!s) throw new Error(`maximize has no parameter ${name}`);
+    if (!s) throw new Error(`${endpoint} has no parameter ${name}`);
     return s;
   };
 }
+
+/** A lookup of maximize parameters by name. */
+export const maximizeParam = (specs: ParamSpec[] = maximizeParams()) => paramLookup(specs, 'maximize');
 
 /**
  * What the API fills in for the parameters whose defaults are not constants of the schema (they depend on the
