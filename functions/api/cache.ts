@@ -13,6 +13,11 @@ export interface ResultCache {
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** The headers of an immutable result: its strong ETag, cacheable forever, and the canonical parameters it answers. */
+export function immutableHeaders(etag: string, canonical: string): Record<string, string> {
+  return { ETag: etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': canonical };
+}
+
 /** A strong ETag for a canonical query: the first 128 bits of its SHA-256. */
 export async function strongEtag(canonical: string): Promise<string> {
   return `"${(await sha256Hex(canonical)).slice(0, 32)}"`;

@@ -1,12 +1,14 @@
 /**
- * What the routes share about HTTP: the model a request names, the media type and size of a request body, and
- * bearer tokens, each failure a problem+json response (Hono's bodyLimit and bearerAuth do the work).
+ * What the routes share about HTTP: the model a request names, the media type and size of a request body, bearer
+ * tokens, each failure a problem+json response (Hono's bodyLimit and bearerAuth do the work); and the answer an
+ * immutable result already has (304 or the cache).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import type { ModelRecord } from '../registry/types.js';
 import type { AppEnv } from './app-env.js';
+import { matchesEtag } from './cache.js';
 import { ApiProblem, PROBLEM, echo, problemResponse } from './problem.js';
 
 /** The model named `id` (by the query parameter or path segment `parameter`), or a 404 problem listing the known ones. */
@@ -115,4 +117,17 @@ async function drain(read: () => Promise<ReadableStreamReadResult<Uint8Array>>, 
   } catch {
     // the body was cancelled or the client went away: nothing more to read
   }
+}
+
+/**
+ * An immutable result already held: 304 when If-None-Match names its ETag, else the response cached under `key`
+ * marked `X-Ascent-Cache: hit`; undefined when it must be computed.
+ */
+export async function heldResult(c: Context<AppEnv>, key: string, headers: Record<string, string>): Promise<Response | undefined> {
+  if (matchesEtag(c.req.header('if-none-match'), headers.ETag!)) return c.body(null, 304, headers);
+  const cached = await c.var.app.cache.match(key);
+  if (!cached) return undefined;
+  const hit = new Response(cached.body, cached);
+  hit.headers.set('X-Ascent-Cache', 'hit');
+  return hit;
 }

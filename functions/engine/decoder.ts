@@ -3,7 +3,8 @@
  * onto a model's pixel range: x = min + (max - min) * (G(z) - gmin) / (gmax - gmin), the same affine map the
  * composed gradient program applies (compiler/prior.ts).
  */
-import type { Ort, OrtSession } from './ort-types.js';
+import type { Ort } from './ort-types.js';
+import { openSession, serialQueue } from './session.js';
 
 export interface Decoder {
   latent: number;
@@ -22,9 +23,8 @@ export interface DecoderSpec {
 }
 
 export async function createDecoder(ort: Ort, bytes: Uint8Array, spec: DecoderSpec): Promise<Decoder> {
-  const session: OrtSession = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: 'all' });
-  // one run at a time per session: calls are chained
-  let queue: Promise<unknown> = Promise.resolve();
+  const session = await openSession(ort, bytes);
+  const exclusive = serialQueue();
   return {
     latent: spec.latent,
     release: () => session.release(),
@@ -37,9 +37,7 @@ export async function createDecoder(ort: Ort, bytes: Uint8Array, spec: DecoderSp
         for (let i = 0; i < g.length; i++) x[i] = range.min + a * (g[i]! - spec.min);
         return x;
       };
-      const turn = queue.then(run, run);
-      queue = turn.catch(() => undefined);
-      return turn;
+      return exclusive(run);
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { ProgramMeta } from '../compiler/index.js';
 import type { Forward } from '../exemplars/scores.js';
 import type { Ort } from './ort-types.js';
+import { batchShape, openSession, serialQueue } from './session.js';
 
 export interface ForwardRunner extends Forward {
   /** one computation at a time per session (see GradientRunner.exclusive) */
@@ -14,23 +15,15 @@ export interface ForwardRunner extends Forward {
 }
 
 export async function createForward(ort: Ort, bytes: Uint8Array, program: ProgramMeta): Promise<ForwardRunner> {
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: 'all' });
-  const dims = program.input.shape;
-  const sampleDims = dims.slice(1) as number[];
-  const size = sampleDims.reduce((a, b) => a * b, 1);
-  const fixed = typeof dims[0] === 'number' ? dims[0] : null;
+  const session = await openSession(ort, bytes);
+  const { sampleDims, sampleSize: size, fixedBatch: fixed } = batchShape(program);
   const classes = program.classes;
   // the weights input is still declared by the program; nothing computed here reads it
   const weights = new ort.Tensor('float32', new Float32Array(program.units), [1, program.units]);
   const input = session.inputNames.includes(program.weights) ? { [program.weights]: weights } : {};
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     classes,
-    exclusive<T>(work: () => Promise<T>): Promise<T> {
-      const turn = queue.then(work, work);
-      queue = turn.catch(() => undefined);
-      return turn;
-    },
+    exclusive: serialQueue(),
     release: () => session.release(),
     async logits(x, n) {
       const out = new Float32Array(n * classes);

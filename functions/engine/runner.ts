@@ -6,7 +6,8 @@
 import type { ProgramMeta } from '../compiler/index.js';
 import type { TargetKind } from '../compiler/target.js';
 import { logSumExp } from './softmax.js';
-import type { Ort, OrtSession } from './ort-types.js';
+import type { Ort } from './ort-types.js';
+import { batchShape, openSession, serialQueue } from './session.js';
 
 export interface StepOutput {
   /** d objective / d x, same layout as x (empty for a runner made without the input gradient) */
@@ -67,14 +68,8 @@ export function runnerOutputs(p: ProgramMeta, options: RunnerOptions = {}): stri
 
 /** A runner for a program given as ONNX bytes (encodeProgram(p, runnerOutputs(meta, options))) and its metadata (programMeta). */
 export async function createRunner(ort: Ort, bytes: Uint8Array, program: ProgramMeta, options: RunnerOptions = {}): Promise<GradientRunner> {
-  const session: OrtSession = await ort.InferenceSession.create(bytes, {
-    logSeverityLevel: 3,
-    graphOptimizationLevel: 'all',
-  });
-  const dims = program.input.shape;
-  const sampleDims = dims.slice(1) as number[];
-  const sampleSize = sampleDims.reduce((a, b) => a * b, 1);
-  const fixedBatch = typeof dims[0] === 'number' ? dims[0] : null;
+  const session = await openSession(ort, bytes);
+  const { sampleDims, sampleSize, fixedBatch } = batchShape(program);
   const classes = program.classes;
   const units = program.units;
 
@@ -97,14 +92,8 @@ export async function createRunner(ort: Ort, bytes: Uint8Array, program: Program
     };
   }
 
-  let queue: Promise<unknown> = Promise.resolve();
-
   return {
-    exclusive<T>(work: () => Promise<T>): Promise<T> {
-      const turn = queue.then(work, work);
-      queue = turn.catch(() => undefined);
-      return turn;
-    },
+    exclusive: serialQueue(),
     meta: program,
     sampleSize,
     classes,

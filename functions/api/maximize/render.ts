@@ -11,7 +11,7 @@ import { encodePng, type Deflate } from '../../encode/png.js';
 import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
-import { IMMUTABLE, strongEtag } from '../cache.js';
+import { immutableHeaders, strongEtag } from '../cache.js';
 import { publicQuery, type Entries } from './canonical.js';
 import type { OutputSpec } from './output.js';
 import type { MaximizePlan } from './plan.js';
@@ -158,7 +158,7 @@ export async function resultResponse(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
   deflate?: Deflate,
 ): Promise<Response> {
-  const headers = { ETag: await strongEtag(query), 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': query };
+  const headers = immutableHeaders(await strongEtag(query), query);
   if (output.format !== 'json') {
     // the numbers a page shows under an embedded image, without a second request for the JSON
     const best = bestIndex(r);

@@ -10,8 +10,8 @@ import { enlarge, tile } from '../../encode/raster.js';
 import { forwardCpuMs } from '../../budget/cpu.js';
 import { checkBudget } from '../budget.js';
 import { layoutOf } from '../../registry/types.js';
-import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
-import { requireModel } from '../http.js';
+import { immutableHeaders, strongEtag } from '../cache.js';
+import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, type Entries } from '../maximize/canonical.js';
 import { resolveClass } from '../maximize/objective.js';
 import { exemplarsQuery } from '../params/exemplars.js';
@@ -49,14 +49,9 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
   const canonical = canonicalQuery(entries);
   const key = `exemplars?${canonical}`;
   const etag = await strongEtag(key);
-  const headers = { ETag: etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': canonical };
-  if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-  const cached = await c.var.app.cache.match(key);
-  if (cached) {
-    const hit = new Response(cached.body, cached);
-    hit.headers.set('X-Ascent-Cache', 'hit');
-    return hit;
-  }
+  const headers = immutableHeaders(etag, canonical);
+  const held = await heldResult(c, key, headers);
+  if (held) return held;
 
   const { cpu, limits } = c.var.app;
   const table = await c.var.app.exemplars.get(record, samples, (flops) => {

@@ -13,8 +13,8 @@ import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
 import { planSteps, type StepsPlan } from '../budget.js';
 import { frameSteps } from '../../encode/frames.js';
-import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
-import { requireModel } from '../http.js';
+import { immutableHeaders, strongEtag } from '../cache.js';
+import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
 import { bestIndex, resultResponse, type ResultFacts } from '../maximize/render.js';
@@ -185,14 +185,8 @@ async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, on
 export const maximizeRoute = new Hono<AppEnv>()
   .get('/', async (c) => {
     const p = await prepare(c);
-    const headers = { ETag: p.etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': p.canonical };
-    if (matchesEtag(c.req.header('if-none-match'), p.etag)) return c.body(null, 304, headers);
-    const cached = await c.var.app.cache.match(p.canonical);
-    if (cached) {
-      const hit = new Response(cached.body, cached);
-      hit.headers.set('X-Ascent-Cache', 'hit');
-      return hit;
-    }
+    const held = await heldResult(c, p.canonical, immutableHeaders(p.etag, p.canonical));
+    if (held) return held;
     const run = await ready(c, p);
     const onItsEngine = run.p === p ? undefined : await c.var.app.cache.match(run.p.canonical);
     if (onItsEngine) {
