@@ -12,7 +12,7 @@
 import { compileGradient, encodeProgram, programGraph, programMeta } from '../functions/compiler/index.js';
 import { runnerOutputs } from '../functions/engine/runner.js';
 import { KernelProgram } from '../functions/kernel/executor.js';
-import { Unsupported } from '../functions/kernel/plan.js';
+import { Unsupported } from '../functions/kernel/planner.js';
 import { instantiateKernel } from '../functions/hosts/node/kernel.js';
 import { loadOrt } from '../functions/hosts/node/ort.js';
 import { decodeModel, encodeModel, type OnnxModel } from '../functions/onnx/model.js';

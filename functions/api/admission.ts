@@ -11,7 +11,7 @@
  */
 import { CompileError, ModelError, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { kernelPlan } from '../kernel/executor.js';
-import { Unsupported } from '../kernel/plan.js';
+import { Unsupported } from '../kernel/planner.js';
 import { concreteInput, pickInput } from '../compiler/compile.js';
 import { DEFAULT_COMPILE_LIMITS } from '../compiler/limits.js';
 import { withNormalization } from '../compiler/preprocess.js';

@@ -15,7 +15,7 @@ import { ascend, type AscentResult, type AscentSpec } from '../engine/ascent.js'
 import { createDecoder, type Decoder } from '../engine/decoder.js';
 import { createRunner, runnerOutputs, type GradientRunner } from '../engine/runner.js';
 import { KernelProgram, type InstantiateKernel } from '../kernel/executor.js';
-import { Unsupported } from '../kernel/plan.js';
+import { Unsupported } from '../kernel/planner.js';
 import type { PackedProgram } from '../kernel/pack.js';
 import { decodeModel, encodeModel, type OnnxGraph } from '../onnx/model.js';
 import type { PriorRecord } from '../registry/priors.js';

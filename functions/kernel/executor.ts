@@ -10,7 +10,8 @@
  * `ascend` with this program's gradients.
  */
 import * as abi from './abi.js';
-import { planBatch, planProgram, Unsupported, type KernelPlan } from './plan.js';
+import { planBatch, planProgram, type KernelPlan } from './plan.js';
+import { Unsupported } from './planner.js';
 import { project } from '../engine/constraints.js';
 import { adamCorrections, optimizerEps, OPTIMIZERS } from '../engine/optimizers.js';
 import { rng } from '../engine/prng.js';

@@ -16,7 +16,7 @@ import {
   OP_CONV, OP_CONV_T, OP_GEMM, OP_MAXPOOL, OP_REDUCE, OP_SELECT_GT, OP_SOFTMAX, OP_TRANSPOSE, OP_UNARY, OP_UNPOOL,
   UN_EXP, UN_NEG, UN_RELU, UN_SIGMOID,
 } from './abi.js';
-import { size, Unsupported, type Planner, type Value } from './plan.js';
+import { size, Unsupported, type Planner, type Value } from './planner.js';
 
 type Rule = (p: Planner, n: OnnxNode) => void;
 

@@ -14,7 +14,7 @@ import { rng } from '../../../functions/engine/prng.js';
 import { NO_REGULARIZATION, type Regularization } from '../../../functions/engine/regularizers.js';
 import { runnerOutputs, type GradientRunner } from '../../../functions/engine/runner.js';
 import { KernelProgram, kernelPlan } from '../../../functions/kernel/executor.js';
-import { Unsupported } from '../../../functions/kernel/plan.js';
+import { Unsupported } from '../../../functions/kernel/planner.js';
 import { decodeModel } from '../../../functions/onnx/model.js';
 import { instantiateKernel } from '../../../functions/hosts/node/kernel.js';
 import { compileOpGraph, node } from '../helpers/op-graph.js';
