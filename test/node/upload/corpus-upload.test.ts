@@ -104,10 +104,14 @@ describe.skipIf(!corpusPresent)('uploading the corpus to the running product', (
       if (top !== k) expect(n.headers.get('x-ascent-warning'), `${e.file} class ${k}`).toContain(`The model gives this image to class`);
       else naturalRecognized++;
     }
-    // the same upload again is harmless: same id, nothing new
+    // the same upload again is harmless: another id (nobody can compute someone else's), both answer the same
     const again = await upload(e);
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { id: string }).id).toBe(info.id);
+    expect(again.status).toBe(201);
+    const second = ((await again.json()) as { id: string }).id;
+    expect(second).not.toBe(info.id);
+    const [first, twin] = await Promise.all([info.id, second].map((id) => fetch(`${server.url}/api/v1/maximize?model=${id}&class=${CLASSES[0]}`)));
+    expect(twin!.status).toBe(200);
+    expect(decode(new Uint8Array(await twin!.arrayBuffer())).data).toEqual(decode(new Uint8Array(await first!.arrayBuffer())).data);
   });
 
   it('preset=natural: the original models classify 29 of the 30 images as their class (README)', () => {
