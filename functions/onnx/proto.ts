@@ -8,6 +8,11 @@ import protobuf from 'protobufjs/minimal.js';
 
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
+// Writing: the plain writer (its own UTF-8 encoder) on every host. Where a Node Buffer exists protobufjs picks a
+// Buffer writer whose strings of 40+ characters go through Buffer#utf8Write(string, offset), and workerd's
+// nodejs_compat Buffer then takes the whole buffer's length as the length left after `offset` and throws
+// ERR_OUT_OF_RANGE: an upload whose program has such a name answered 500.
+protobuf.Writer.create = () => new protobuf.Writer();
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
