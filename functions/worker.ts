@@ -13,6 +13,7 @@ import { r2Store } from './hosts/workerd/r2.js';
 import { nativeDeflate } from './hosts/workerd/deflate.js';
 import { bindingRateLimiter, type Limiter } from './hosts/workerd/rate-limit.js';
 import { UploadStore } from './registry/uploads.js';
+import { mebibytes } from './budget/limits.js';
 
 export interface Env {
   ASSETS: Fetcher;
@@ -20,6 +21,9 @@ export interface Env {
   MODELS?: R2Bucket;
   /** per-request CPU limit in milliseconds (wrangler.toml [vars]) */
   MAX_CPU_MS?: string;
+  /** per-request memory and response-body limits in MiB (wrangler.toml [vars]) */
+  MAX_MEMORY_MB?: string;
+  MAX_RESPONSE_MB?: string;
   /** when set (wrangler secret put UPLOAD_TOKEN), uploads need it as a bearer token */
   UPLOAD_TOKEN?: string;
   /** per-client rate limits (wrangler.toml [[ratelimits]]); "off" (.dev.vars, local development) ignores them */
@@ -45,7 +49,7 @@ export default {
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
         cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
-        limits: { cpuMs: env.MAX_CPU_MS },
+        limits: { cpuMs: env.MAX_CPU_MS, memoryBytes: mebibytes(env.MAX_MEMORY_MB), responseBytes: mebibytes(env.MAX_RESPONSE_MB) },
         ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
         ...(env.RATE_LIMITS !== 'off' ? { rateLimiter: bindingRateLimiter({ compute: env.COMPUTE_LIMITER, upload: env.UPLOAD_LIMITER }) } : {}),
       });

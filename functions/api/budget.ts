@@ -20,7 +20,7 @@ export function checkBudget(need: Need, limits: Limits, what: string, advice: st
 
 export interface StepsPlan {
   steps: number;
-  need: Need;
+  need: { cpuMs: number };
   /** set when steps were left out and fewer than the default fit: the default and what it would have needed */
   reduced?: { from: number; needMs: number; limitMs: number };
 }
@@ -37,7 +37,7 @@ export interface ExtraWork {
  */
 export function planSteps(cpu: CpuModel, limits: Limits, work: Omit<MaximizeWork, 'steps'>, steps: number, given: boolean, extra?: ExtraWork): StepsPlan {
   const extraMs = extra?.cpuMs ?? 0;
-  const need = (s: number): Need => ({ cpuMs: maximizeCpuMs(cpu, { ...work, steps: s }) + extraMs });
+  const need = (s: number): { cpuMs: number } => ({ cpuMs: maximizeCpuMs(cpu, { ...work, steps: s }) + extraMs });
   const advice = extra?.advice ?? (work.batch > 1 ? 'Lower steps or restarts.' : 'Lower steps.');
   if (given || need(steps).cpuMs <= limits.cpuMs) {
     checkBudget(need(steps), limits, 'This request', advice);

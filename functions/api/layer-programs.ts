@@ -13,7 +13,7 @@ import { sha256Hex } from './hash.js';
 
 const MAX_PROGRAMS = 6;
 /** Part of the stored programs' keys: raised when the compiler emits different programs. */
-const PROGRAM_FORMAT = 1;
+const PROGRAM_FORMAT = 2;
 const OPTIONS: RunnerOptions = { inputGradient: false };
 
 export class LayerPrograms {

@@ -44,7 +44,7 @@ const TITLES: Record<ProblemType, string> = {
   'unknown-parameter': 'Unknown parameter',
   'not-found': 'Not found',
   'unknown-model': 'Unknown model',
-  'over-budget': 'Request over the CPU budget',
+  'over-budget': 'Request over the budget',
   'invalid-image': 'Invalid image',
   'invalid-model': 'Invalid ONNX model',
   'unsupported-model': 'Unsupported model',

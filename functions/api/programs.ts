@@ -26,7 +26,7 @@ import type { Ort } from '../engine/ort-types.js';
 
 const MAX_PROGRAMS = 12;
 /** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
-const PROGRAM_FORMAT = 2;
+const PROGRAM_FORMAT = 3;
 
 export type { EngineName };
 

@@ -18,13 +18,26 @@ const vi = (name: string, dims: (number | string)[], elemType = 1) => ({
 });
 
 /** A model x[N, 28, 28] -> nodes -> "out", opset 17, with the given initializers. */
-export function graphModel(nodes: INodeProto[], initializer: ITensorProto[] = [], inputDims: (number | string)[] = ['N', 28, 28]): Uint8Array {
+export function graphModel(nodes: INodeProto[], initializer: ITensorProto[] = [], inputDims: (number | string)[] = ['N', 28, 28], classes = 10): Uint8Array {
   return encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
     producerName: 'hostile',
-    graph: { name: 'g', node: nodes, initializer, input: [vi('x', inputDims)], output: [vi('out', ['N', 10])] },
+    graph: { name: 'g', node: nodes, initializer, input: [vi('x', inputDims)], output: [vi('out', ['N', classes])] },
   });
+}
+
+/**
+ * A valid model of a few hundred bytes with `classes` classes: the pixels' sum times a constant row of ones made
+ * at run time (ConstantOfShape), so every result lists `classes` probabilities and logits per image.
+ */
+export function manyClasses(classes: number): Uint8Array {
+  return graphModel([
+    { opType: 'Flatten', input: ['x'], output: ['flat'], name: 'flatten' },
+    { opType: 'ReduceSum', input: ['flat', 'axes'], output: ['s'], name: 'sum', attribute: [int('keepdims', 1)] },
+    { opType: 'ConstantOfShape', input: ['wide'], output: ['ones'], name: 'ones', attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [1], rawData: f32([0.001]) } }] },
+    { opType: 'Mul', input: ['s', 'ones'], output: ['out'], name: 'scores' },
+  ], [i64('axes', [1]), i64('wide', [1, classes])], ['N', 28, 28], classes);
 }
 
 const i64 = (name: string, values: number[]): ITensorProto => ({ name, dataType: 7, dims: [values.length], int64Data: values });

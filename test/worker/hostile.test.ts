@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import mlpBytes from '../../models/fashion-mlp.onnx';
-import { arbModel, arbMutation, encodeModelProto, namedHostileFiles } from '../hostile/onnx.js';
+import { arbModel, arbMutation, encodeModelProto, manyClasses, namedHostileFiles } from '../hostile/onnx.js';
 import { arbPng, grayPng, namedHostilePngs } from '../hostile/png.js';
 import { attributeQuery } from '../../functions/api/params/attribute.js';
 import { exemplarsQuery } from '../../functions/api/params/exemplars.js';
@@ -194,6 +194,36 @@ describe('the measured cases, each refused before its memory is spent', () => {
     const r = await upload(new Uint8Array(mlpBytes), '?min=-1e308&max=1e308');
     expect(r.status, await r.clone().text()).toBe(400);
     expect(((await r.json()) as { parameter: string }).parameter).toMatch(/min|max/);
+  });
+
+  /** A 422 over-budget problem naming `resource` with its limit and a larger estimate. */
+  async function overLimit(r: Response, resource: 'memoryBytes' | 'responseBytes', words: RegExp) {
+    const text = await r.text();
+    expect(r.status, text).toBe(422);
+    const p = JSON.parse(text) as { detail: string; limit: Record<string, number>; requested: Record<string, number> };
+    expect(p.detail).toMatch(words);
+    expect(p.requested[resource]).toBeGreaterThan(p.limit[resource]!);
+  }
+
+  it('maximize: 64 restarts, all shown at scale 32 in colour, is refused for its memory and size; at the default scale it is served', async () => {
+    const q = 'model=fashion-mlp&class=7&restarts=64&pick=all&steps=1';
+    const r = await get(`/api/v1/maximize?${q}&scale=32&colormap=viridis`);
+    await overLimit(r, 'responseBytes', /up to [\d,.]+ MiB of memory; the limit is 64 MiB; up to [\d,.]+ MiB of response body; the limit is 16 MiB/);
+    const fits = await get(`/api/v1/maximize?${q}`);
+    expect(fits.status).toBe(200);
+    expect((await fits.arrayBuffer()).byteLength).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('maximize: a 100,000-class upload answers one image, and refuses every restart listed in JSON', async () => {
+    const file = manyClasses(100_000);
+    expect(file.byteLength).toBeLessThan(1024);
+    const up = await upload(file);
+    expect(up.status, await up.clone().text()).toBe(201);
+    const { id } = (await up.json()) as { id: string };
+    const one = await get(`/api/v1/maximize?model=${id}&class=7&steps=1&format=json`);
+    expect(one.status, await one.clone().text()).toBe(200);
+    expect(((await one.json()) as { probabilities: number[] }).probabilities).toHaveLength(100_000);
+    await overLimit(await get(`/api/v1/maximize?model=${id}&class=7&steps=1&format=json&restarts=64&pick=all`), 'responseBytes', /of response body; the limit is 16 MiB.*pick=best/);
   });
 
   it('predict: a PNG declaring 20000x20000 pixels', async () => {

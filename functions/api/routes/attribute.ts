@@ -13,6 +13,9 @@ import type { AppEnv } from '../app-env.js';
 import { attributionResponse, type Explained } from '../attribute/render.js';
 import { planAttribute, type AttributionPlan, type ImageSource } from '../attribute/plan.js';
 import { gradientCpuMs, rowsFor } from '../../budget/cpu.js';
+import { runBytes } from '../../budget/memory.js';
+import { jsonOutput } from '../../budget/output.js';
+import { rowsPerRun } from '../../attribution/rows.js';
 import { checkBudget } from '../budget.js';
 import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
 import { readPngBody, requireModel } from '../http.js';
@@ -47,7 +50,12 @@ async function compute(c: Context<AppEnv>, record: ModelRecord, plan: Attributio
   const rows = rowsOf(plan.method) + (plan.classIndex === null ? 1 : 0);
   const { cpu, limits } = c.var.app;
   const cpuMs = gradientCpuMs(cpu, runner.meta.forwardFlops, rowsFor(rows, runner.fixedBatch), 1);
-  checkBudget({ cpuMs }, limits, `This ${plan.method.method} request`, 'Lower steps or n.');
+  // the rows' inputs, gradients and logits, one run of at most a chunk of them, and the JSON of the map
+  const size = runner.sampleSize;
+  const chunk = rowsFor(Math.min(rows, rowsPerRun(runner)), runner.fixedBatch);
+  const json = jsonOutput(3 * size + 2 * runner.classes + 16);
+  const memoryBytes = rows * 4 * (3 * size + runner.classes) + runBytes(runner.meta.memory, chunk) + json.memoryBytes;
+  checkBudget({ cpuMs, memoryBytes, responseBytes: json.responseBytes }, limits, `This ${plan.method.method} request`, 'Lower steps or n.');
   return runner.exclusive(async () => {
     const x = plan.input();
     let k = plan.classIndex;

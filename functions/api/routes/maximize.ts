@@ -8,15 +8,17 @@ import type { AscentResult, AscentSpec } from '../../engine/ascent.js';
 import { nonFinitePart } from '../../engine/finite.js';
 import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
-import { frameCpuMs } from '../../budget/cpu.js';
+import { frameCpuMs, rowsFor } from '../../budget/cpu.js';
+import { maximizeNeed, type MaximizeOutput } from '../../budget/maximize.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
-import { planSteps, type StepsPlan } from '../budget.js';
+import { checkBudget, planSteps, type StepsPlan } from '../budget.js';
 import { frameSteps } from '../../encode/frames.js';
 import { immutableHeaders, strongEtag } from '../cache.js';
 import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
+import type { OutputSpec } from '../maximize/output.js';
 import { bestIndex, resultResponse, type ResultFacts } from '../maximize/render.js';
 import { warningsFor, type UnitActivity } from '../maximize/warnings.js';
 import { closest } from '../params/suggest.js';
@@ -100,11 +102,34 @@ interface Ready {
   steps: StepsPlan;
 }
 
+/** An output as the memory and response estimate counts it. */
+function counted(o: OutputSpec, channels: number): MaximizeOutput {
+  return { format: o.format, pick: o.pick, scale: o.scale, colour: channels === 3 || o.colormap !== 'gray', ...(o.animation ? { frames: o.animation.frames } : {}) };
+}
+
+/**
+ * Refuses (422) a request whose memory or response body would be over the limits, from the program's sizes and
+ * the outputs it renders (`twin`: the other format too), before anything runs.
+ */
+function checkSizes(c: Context<AppEnv>, plan: MaximizePlan, runner: Program, steps: number, twin: boolean): void {
+  const { layout, batch } = plan.spec;
+  const outputs = [plan.output, ...(twin ? [plan.twin.output] : [])].map((o) => counted(o, layout.channels));
+  const need = maximizeNeed({
+    program: runner.meta.memory, rows: rowsFor(batch, runner.fixedBatch), batch, steps, classes: runner.classes,
+    image: { height: layout.height, width: layout.width, channels: layout.channels }, latent: plan.prior?.latent ?? 0, outputs,
+  });
+  const advice = plan.output.format === 'json'
+    ? 'Lower restarts, or use pick=best (all restarts are then listed by their scores only).'
+    : `Lower ${plan.output.animation ? 'frames, ' : ''}scale or restarts, or use pick=best.`;
+  checkBudget(need, c.var.app.limits, 'This request', advice);
+}
+
 /**
  * The program and spec of the plan (snapshots, a prior's search, the steps within the budget); refused with 422
- * when the request is over the budget (400 for a unit its tensor lacks), before anything runs.
+ * when the request is over the budget (CPU, memory, response size; 400 for a unit its tensor lacks), before
+ * anything runs.
  */
-async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
+async function ready(c: Context<AppEnv>, planned: Prepared, twin = false): Promise<Ready> {
   const app = c.var.app;
   const { target } = planned.plan.objective;
   const prior = planned.plan.prior ? app.priors?.get(planned.plan.prior.id) : undefined;
@@ -118,6 +143,7 @@ async function ready(c: Context<AppEnv>, planned: Prepared): Promise<Ready> {
     ? { cpuMs: frameCpuMs(animation.frames, imagePixels(plan)), advice: 'Lower steps, restarts, frames or scale (frames count as computation).' }
     : undefined;
   const steps = planSteps(app.cpu, app.limits, { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch, batch: spec.batch }, spec.steps, plan.stepsGiven, extra);
+  checkSizes(c, plan, runner, steps.steps, twin);
   // steps left out and fewer than the default fit: the result is cached under the steps it ran
   const p = steps.reduced ? await withEntry(onIts, 'steps', ['steps', steps.steps]) : onIts;
   const snapshots = animation ? { snapshots: frameSteps(steps.steps, animation.frames, animation.spacing) } : {};
@@ -207,7 +233,7 @@ export const maximizeRoute = new Hono<AppEnv>()
     const p = await prepare(c);
     const jsonQuery = p.plan.output.format === 'json' ? p.canonical : p.twin;
     const cachedFirst = await c.var.app.cache.match(jsonQuery);
-    const run = cachedFirst ? undefined : await ready(c, p);
+    const run = cachedFirst ? undefined : await ready(c, p, true);
     const steps = run?.spec.steps ?? p.plan.spec.steps;
     const every = Math.max(1, Math.floor(steps / 64));
     let finished!: () => void;

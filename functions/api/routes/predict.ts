@@ -3,10 +3,14 @@
  * pixels in the query (GET), or as a PNG body (POST).
  */
 import { Hono, type Context } from 'hono';
+import { rowsFor } from '../../budget/cpu.js';
+import { runBytes } from '../../budget/memory.js';
+import { jsonOutput } from '../../budget/output.js';
 import { allFinite } from '../../engine/finite.js';
 import { softmaxRow } from '../../engine/softmax.js';
 import { layoutOf, type ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
+import { checkBudget } from '../budget.js';
 import { readPngBody, requireModel } from '../http.js';
 import { MAX_IMAGE_BYTES, predictQuery } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
@@ -20,6 +24,10 @@ async function predict(c: Context<AppEnv>, record: ModelRecord, pixels: Uint8Arr
   const runner = await c.var.app.programs.runner(record, 'logit').catch((e: Error) => {
     throw new ApiProblem(422, PROBLEM.unsupportedModel, `The model cannot be run: ${e.message}`);
   });
+  // one forward-and-backward run of one image, and the JSON of its probabilities and logits
+  const json = jsonOutput(2 * runner.classes + 16);
+  checkBudget({ memoryBytes: runBytes(runner.meta.memory, rowsFor(1, runner.fixedBatch)) + json.memoryBytes, responseBytes: json.responseBytes }, c.var.app.limits,
+    `Predicting with ${info.id}`, 'This model has too many classes for this deployment.');
   const x = pixelsToInput(pixels, layoutOf(info.input), { min: info.input.min, max: info.input.max });
   const logits = await runner.exclusive(async () => (await runner.run(x, 1, new Float32Array(runner.meta.units))).logits.slice(0, runner.classes));
   if (!allFinite(logits)) throw new ApiProblem(422, PROBLEM.nonFinite, `${info.id} gives NaN or infinite scores for this image; nothing is served.`);

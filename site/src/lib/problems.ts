@@ -43,10 +43,10 @@ export const PROBLEM_DOCS: ProblemDoc[] = [
   },
   {
     id: 'over-budget',
-    title: 'Request over the CPU budget',
+    title: 'Request over the budget',
     status: [422],
-    when: 'The request would need more CPU time than one request may use (MAX_CPU_MS, 5,000 ms by default), as estimated from the model\'s size before any work is done: its steps and restarts, plus the pixels of every frame of an animation, or the forward passes over the test images of a first exemplar listing. A request that leaves out `steps` runs as many of the default 256 as fit instead, with a warning; an upload whose default request does not fit is refused at upload.',
-    fix: 'Lower `steps` or `restarts` (or `frames` and `scale` of an animation; GET /api/v1/models/{id} gives `budget.maxSteps` and `budget.maxRestarts`). The problem carries `limit` and `requested`, both in CPU milliseconds (`cpuMs`).',
+    when: 'The request would need more CPU time (MAX_CPU_MS, 5,000 ms by default), more memory (MAX_MEMORY_MB, 64 MiB) or a larger response (MAX_RESPONSE_MB, 16 MiB) than one request may use, as estimated from the model\'s size before any work is done: its steps and restarts, plus the pixels of every frame of an animation, or the forward passes over the test images of a first exemplar listing; for memory and size, the image grid of `pick=all` at its `scale` and colour map, or the numbers of a JSON result (two per class per image listed). A request that leaves out `steps` runs as many of the default 256 as fit instead, with a warning; an upload whose default request does not fit is refused at upload.',
+    fix: 'Lower `steps` or `restarts` (or `frames` and `scale` of an animation; GET /api/v1/models/{id} gives `budget.maxSteps` and `budget.maxRestarts`); for memory or size, lower `scale` or `restarts`, or use `pick=best`. The problem carries `limit` and `requested` for each resource over its limit: `cpuMs` in CPU milliseconds, `memoryBytes` and `responseBytes` in bytes.',
   },
   {
     id: 'invalid-image',

@@ -5,12 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { maximizeCpuMs, WORKERD_CPU } from '../../../functions/budget/cpu.js';
 import { planSteps } from '../../../functions/api/budget.js';
+import { DEFAULT_LIMITS } from '../../../functions/budget/limits.js';
 import { ApiProblem } from '../../../functions/api/problem.js';
 import { warningsFor } from '../../../functions/api/maximize/warnings.js';
 
 // a 24 MFLOP two-conv CNN (the size of a typical uploaded MNIST net), 16 restarts
 const work = { forwardFlops: 24e6, fixedBatch: null, batch: 16 };
-const limits = { cpuMs: 5000 };
+const limits = { ...DEFAULT_LIMITS, cpuMs: 5000 };
 
 describe('steps within the CPU budget', () => {
   it('runs the default 256 steps of one image of a 24 MFLOP model', () => {
