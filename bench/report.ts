@@ -294,7 +294,8 @@ export function workerdSection(w: WorkerdResult): string {
   const notes = [
     w.firstEver ? `- The very first request with empty local state (${w.firstEver.model}: compiles the model and stores the program in R2): ${ms(w.firstEver.sample.cpuMs)} CPU, ${ms(w.firstEver.sample.wallMs)} wall. "first request" above is a restarted wrangler dev with the program already stored, as in production after the first request anywhere.` : '',
     `- CPU of the Worker's workerd process, read from /proc around each request (schedstat, ns; "ticks": utime+stime over the series ÷ requests, ${'1/CLK_TCK'} resolution, a cross-check). The idle process burned ${fixed(w.idleMsPerS)} ms/s. wrangler dev started ${w.startups} times.`,
-    '- "dev proxy": CPU of wrangler\'s other workerd process, which forwards each request to the Worker (not part of the Worker\'s bill). Local workerd also runs the Cache API simulation and the inspector wrangler attaches, so cache hits here cost more than in production.',
+    '- "dev proxy": CPU of wrangler\'s other workerd process, which forwards each request to the Worker (not part of the Worker\'s bill). Local workerd also runs the inspector wrangler attaches, so any request costs more here than in production.',
+    cacheApiNote(w),
     `- Warm: after warm-up requests until the CPU per request settles (V8 tiers up JavaScript and WebAssembly over the first few thousand \`session.run\` calls).${early(w)}`,
     '- "steps=1": the same request with one step (two runs of the program): what a computed request costs besides its steps (HTTP, parameters, session lookup, JSON, cache write). "per step": (warm - steps=1) ÷ 255.',
     '- The parts of a cache hit: "304 revalidation" is the same URL with If-None-Match (query parsing, planning, ETag; no cache lookup, no body), "404" an unknown API path (HTTP, routing, a problem+json body).',
@@ -306,6 +307,16 @@ export function workerdSection(w: WorkerdResult): string {
     '',
     ...notes,
   ].join('\n');
+}
+
+/** What the local Cache API simulation adds to the Worker process's CPU (the rows run without it). */
+function cacheApiNote(w: WorkerdResult): string {
+  const c = w.cacheApi;
+  const row = c && w.rows.find((x) => x.model === c.model && x.batch === c.batch && !x.prior && !x.attribute);
+  if (!c || !row) return '';
+  const on = sampleMedian(c.warm, 'cpuMs');
+  const off = sampleMedian(row.warm, 'cpuMs');
+  return `- The Cache API: every row runs with \`CACHE_API=off\` (results kept in the isolate's memory only), because \`wrangler dev\` simulates the Cache API with another service inside the Worker's own workerd process, whose CPU /proc cannot tell from the Worker's; in production a cache lookup or write is I/O outside the isolate. With the simulation on (as deployed), ${c.model} batch ${c.batch}: ${ms(on)} per request (${ms(on - off)} more), ${ms(sampleMedian(c.oneStep, 'cpuMs'))} with steps=1 (${ms(sampleMedian(c.oneStep, 'cpuMs') - sampleMedian(row.oneStep, 'cpuMs'))} more).`;
 }
 
 /** The warm-up series of the first configuration measured: the early requests of an isolate. */

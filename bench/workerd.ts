@@ -56,7 +56,16 @@ export interface WorkerdResult {
   startups: number;
   /** the very first request with empty local state (the program is compiled and stored), batch 1 */
   firstEver?: { model: BuiltinId; sample: WorkerdSample };
+  /**
+   * The first configuration again with the Cache API on (as deployed): `wrangler dev` simulates it with another
+   * service inside the Worker's workerd process, so its CPU is read as the Worker's. The rows above run with
+   * CACHE_API=off (results in the isolate's memory only).
+   */
+  cacheApi?: { model: BuiltinId; batch: number; warm: WorkerdSample[]; oneStep: WorkerdSample[] };
 }
+
+/** wrangler dev's arguments for the measured Worker: results in the isolate's memory only (see WorkerdResult.cacheApi). */
+const NO_CACHE_API = ['--var', 'CACHE_API:off'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let sequence = 0;
@@ -148,6 +157,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
   let startups = 0;
   let idleMsPerS = NaN;
   let firstEver: WorkerdResult['firstEver'];
+  let cacheApi: WorkerdResult['cacheApi'];
   const colds = new Map<BuiltinId, WorkerdSample>();
   const coldModels = opts.cold ? [...new Set(configs.filter((c) => c.batch === 1 && !c.prior && !c.attribute).map((c) => c.model))] : [];
   const state = stateFolder();
@@ -155,7 +165,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
     // 1. empty local state: the very first request compiles the model and stores the program (R2); then warm
     //    requests and cache hits for every configuration in this one isolate
     opts.log('workerd: starting wrangler dev');
-    const dev = await startWrangler(state);
+    const dev = await startWrangler(state, undefined, NO_CACHE_API);
     startups++;
     try {
       idleMsPerS = await idleRate(dev);
@@ -184,7 +194,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
     for (const model of coldModels) {
       for (let attempt = 1; ; attempt++) {
         opts.log(`workerd: restarting wrangler dev, first request of a fresh isolate, ${model}`);
-        const fresh = await startWrangler(state);
+        const fresh = await startWrangler(state, undefined, NO_CACHE_API);
         startups++;
         try {
           colds.set(model, (await measured(fresh, freshUrl(fresh.base, { model, batch: 1 }), 'miss')).sample);
@@ -197,6 +207,25 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
         }
       }
     }
+    // 3. the first configuration with the Cache API simulation on: what it adds to the Worker process's CPU
+    const c = configs[0];
+    if (c && !c.attribute) {
+      opts.log(`workerd: ${c.model} batch ${c.batch}, with the Cache API simulation`);
+      const dev = await startWrangler(state);
+      startups++;
+      try {
+        await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
+        const warm: WorkerdSample[] = [];
+        const oneStep: WorkerdSample[] = [];
+        for (let i = 0; i < (opts.quick ? 4 : 10); i++) {
+          warm.push((await measured(dev, freshUrl(dev.base, c), 'miss')).sample);
+          oneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
+        }
+        cacheApi = { model: c.model, batch: c.batch, warm, oneStep };
+      } finally {
+        await dev.stop();
+      }
+    }
   } finally {
     removeState(state);
   }
@@ -204,7 +233,7 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
     const cold = r.batch === 1 ? colds.get(r.model) : undefined;
     if (cold) r.cold = cold;
   }
-  return { rows, idleMsPerS, startups, ...(firstEver ? { firstEver } : {}) };
+  return { rows, idleMsPerS, startups, ...(firstEver ? { firstEver } : {}), ...(cacheApi ? { cacheApi } : {}) };
 }
 
 export const medianOf = (xs: WorkerdSample[], k: keyof Omit<WorkerdSample, 'cache'>) => median(xs.map((x) => x[k]));

@@ -24,6 +24,12 @@ export interface Env {
   /** per-request memory and response-body limits in MiB (wrangler.toml [vars]) */
   MAX_MEMORY_MB?: string;
   MAX_RESPONSE_MB?: string;
+  /**
+   * "off": results are kept in the isolate's memory only, not in the Cache API. The benchmark uses it: `wrangler
+   * dev` simulates the Cache API with another service in the Worker's own workerd process, whose CPU would
+   * otherwise be read as the Worker's.
+   */
+  CACHE_API?: string;
   /** when set (wrangler secret put UPLOAD_TOKEN), uploads need it as a bearer token */
   UPLOAD_TOKEN?: string;
   /** per-client rate limits (wrangler.toml [[ratelimits]]); "off" (.dev.vars, local development) ignores them */
@@ -47,7 +53,7 @@ export default {
         samples: bundledSamples,
         deflate: nativeDeflate,
         // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
-        cache: tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
+        cache: env.CACHE_API === 'off' ? memoryCache(8 * 1024 * 1024) : tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
         ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
         limits: { cpuMs: env.MAX_CPU_MS, memoryBytes: mebibytes(env.MAX_MEMORY_MB), responseBytes: mebibytes(env.MAX_RESPONSE_MB) },
         ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),

@@ -2,7 +2,7 @@
  * Query parameters of /api/v1/attribute: their names, types, bounds and defaults (this object is also the source
  * of the OpenAPI document).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BASELINES, INTEGRATED_DEFAULTS, METHODS, SMOOTHGRAD_DEFAULTS } from '../../attribution/index.js';
 import { LOGIT_TARGETS } from '../../compiler/target.js';
 import { COLORMAPS } from '../../encode/colormap.js';

@@ -1,5 +1,5 @@
 /** Query parameters of GET /api/v1/exemplars (also the source of its OpenAPI description). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCORES } from '../../exemplars/scores.js';
 import { q } from './query.js';
 

@@ -2,7 +2,7 @@
  * Query parameters of GET /api/v1/maximize: their names, types, bounds and defaults (this object is also the
  * source of the OpenAPI document).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OPTIMIZERS } from '../../engine/optimizers.js';
 import { COLORMAPS } from '../../encode/colormap.js';
 import { FRAME_SPACINGS } from '../../encode/frames.js';

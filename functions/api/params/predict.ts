@@ -1,5 +1,5 @@
 /** Query parameters of /api/v1/predict. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BASE64URL, q } from './query.js';
 
 export const predictQuery = z.object({

@@ -3,7 +3,7 @@
  * the OpenAPI document). Parsing is strict: an unknown name (a typo must not silently fall back to a default),
  * a repeated or empty parameter, or a value out of range is a 400 problem naming the parameter and what it allows.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiProblem, PROBLEM, echo } from '../problem.js';
 import { didYouMean } from './suggest.js';
 

@@ -1,5 +1,5 @@
 /** Query parameters of /api/v1/samples/{index}. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { q } from './query.js';
 
 export const sampleQuery = z.object({

@@ -2,7 +2,7 @@
  * The description of an uploaded model: given as query parameters with an application/octet-stream body, or as
  * the JSON part "description" of a multipart/form-data body (with the file in the part "model").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * so the documentation cannot drift from what the server accepts.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { maximizeQuery } from '../params/maximize.js';
 import { attributeQuery } from '../params/attribute.js';
 import { predictQuery } from '../params/predict.js';

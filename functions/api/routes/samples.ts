@@ -3,7 +3,7 @@
  * from (`sample=` on maximize and predict) and to show in the site.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { encodePng } from '../../encode/png.js';
 import { enlarge } from '../../encode/raster.js';
 import { SAMPLE_LABELS } from '../../registry/samples.js';
