@@ -312,11 +312,9 @@ export function workerdSection(w: WorkerdResult): string {
 /** What the local Cache API simulation adds to the Worker process's CPU (the rows run without it). */
 function cacheApiNote(w: WorkerdResult): string {
   const c = w.cacheApi;
-  const row = c && w.rows.find((x) => x.model === c.model && x.batch === c.batch && !x.prior && !x.attribute);
-  if (!c || !row) return '';
-  const on = sampleMedian(c.warm, 'cpuMs');
-  const off = sampleMedian(row.warm, 'cpuMs');
-  return `- The Cache API: every row runs with \`CACHE_API=off\` (results kept in the isolate's memory only), because \`wrangler dev\` simulates the Cache API with another service inside the Worker's own workerd process, whose CPU /proc cannot tell from the Worker's; in production a cache lookup or write is I/O outside the isolate. With the simulation on (as deployed), ${c.model} batch ${c.batch}: ${ms(on)} per request (${ms(on - off)} more), ${ms(sampleMedian(c.oneStep, 'cpuMs'))} with steps=1 (${ms(sampleMedian(c.oneStep, 'cpuMs') - sampleMedian(row.oneStep, 'cpuMs'))} more).`;
+  if (!c) return '';
+  const d = (on: WorkerdSample[], off: WorkerdSample[]) => `${ms(sampleMedian(on, 'cpuMs'))} against ${ms(sampleMedian(off, 'cpuMs'))}`;
+  return `- The Cache API: every row runs with \`CACHE_API=off\` (results kept in the isolate's memory only), because \`wrangler dev\` simulates the Cache API with another service inside the Worker's own workerd process, whose CPU /proc cannot tell from the Worker's; in production a cache lookup or write is I/O outside the isolate. With the simulation on (as deployed; a second wrangler dev, requests alternating with the first), ${c.model} batch ${c.batch}: ${d(c.warm, c.offWarm)} per request, ${d(c.oneStep, c.offOneStep)} with steps=1.`;
 }
 
 /** The warm-up series of the first configuration measured: the early requests of an isolate. */

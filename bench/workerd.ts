@@ -61,7 +61,7 @@ export interface WorkerdResult {
    * service inside the Worker's workerd process, so its CPU is read as the Worker's. The rows above run with
    * CACHE_API=off (results in the isolate's memory only).
    */
-  cacheApi?: { model: BuiltinId; batch: number; warm: WorkerdSample[]; oneStep: WorkerdSample[] };
+  cacheApi?: { model: BuiltinId; batch: number; warm: WorkerdSample[]; oneStep: WorkerdSample[]; offWarm: WorkerdSample[]; offOneStep: WorkerdSample[] };
 }
 
 /** wrangler dev's arguments for the measured Worker: results in the isolate's memory only (see WorkerdResult.cacheApi). */
@@ -152,6 +152,30 @@ async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boo
   return { ...c, warm, warmTicksMs, hit, revalidated, notFound, oneStep, warmups: warmup, probability };
 }
 
+/**
+ * The first configuration with the Cache API simulation on (as deployed), in a second wrangler dev, its requests
+ * alternating with the same requests to `dev` (CACHE_API=off) so both see the same machine load.
+ */
+async function withCacheApi(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdResult['cacheApi']> {
+  opts.log(`workerd: ${c.model} batch ${c.batch}, with the Cache API simulation, alternating with the rows' Worker`);
+  const state = stateFolder();
+  const on = await startWrangler(state);
+  try {
+    await warmUntilSettled(async () => (await measured(on, freshUrl(on.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
+    const r: NonNullable<WorkerdResult['cacheApi']> = { model: c.model, batch: c.batch, warm: [], oneStep: [], offWarm: [], offOneStep: [] };
+    for (let i = 0; i < (opts.quick ? 4 : 10); i++) {
+      r.warm.push((await measured(on, freshUrl(on.base, c), 'miss')).sample);
+      r.offWarm.push((await measured(dev, freshUrl(dev.base, c), 'miss')).sample);
+      r.oneStep.push((await measured(on, freshUrl(on.base, c, '&steps=1'), 'miss')).sample);
+      r.offOneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
+    }
+    return r;
+  } finally {
+    await on.stop();
+    removeState(state);
+  }
+}
+
 export async function workerdBench(configs: WorkerdConfig[], opts: { quick: boolean; cold: boolean; log: (s: string) => void }): Promise<WorkerdResult> {
   const rows: WorkerdRow[] = [];
   let startups = 0;
@@ -186,6 +210,11 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
           }
         }
       }
+      const c = configs[0];
+      if (c && !c.attribute) {
+        cacheApi = await withCacheApi(dev, c, opts);
+        startups++;
+      }
     } finally {
       await dev.stop();
     }
@@ -205,25 +234,6 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
         } finally {
           await fresh.stop();
         }
-      }
-    }
-    // 3. the first configuration with the Cache API simulation on: what it adds to the Worker process's CPU
-    const c = configs[0];
-    if (c && !c.attribute) {
-      opts.log(`workerd: ${c.model} batch ${c.batch}, with the Cache API simulation`);
-      const dev = await startWrangler(state);
-      startups++;
-      try {
-        await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
-        const warm: WorkerdSample[] = [];
-        const oneStep: WorkerdSample[] = [];
-        for (let i = 0; i < (opts.quick ? 4 : 10); i++) {
-          warm.push((await measured(dev, freshUrl(dev.base, c), 'miss')).sample);
-          oneStep.push((await measured(dev, freshUrl(dev.base, c, '&steps=1'), 'miss')).sample);
-        }
-        cacheApi = { model: c.model, batch: c.batch, warm, oneStep };
-      } finally {
-        await dev.stop();
       }
     }
   } finally {
