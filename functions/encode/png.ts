@@ -49,40 +49,54 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The filtered scanlines: a filter byte, then the row (Up when it repeats the row above, else None). */
-export function filterRows(r: Raster): Uint8Array {
-  const stride = r.width * r.channels;
+/**
+ * The filtered scanlines of `r` enlarged `scale` times (nearest neighbour, as raster.ts enlarge): a filter byte,
+ * then the row, Up (all zeros) when it repeats the row above, else None. Written from the small raster: the
+ * repeated rows of an enlargement are never built, only compared once per source row.
+ */
+export function filterRows(r: Raster, scale = 1): Uint8Array {
+  const c = r.channels;
+  const small = r.width * c;
+  const stride = small * scale;
   const d = r.data;
-  const out = new Uint8Array(r.height * (stride + 1));
-  for (let y = 0; y < r.height; y++) {
-    const o = y * (stride + 1);
-    const row = y * stride;
-    let repeats = y > 0;
-    for (let i = 0; repeats && i < stride; i++) repeats = d[row + i] === d[row - stride + i];
-    if (repeats) {
-      out[o] = 2;
-      continue;
+  const out = new Uint8Array(r.height * scale * (stride + 1));
+  for (let sy = 0; sy < r.height; sy++) {
+    const row = sy * small;
+    let repeats = sy > 0;
+    for (let i = 0; repeats && i < small; i++) repeats = d[row + i] === d[row - small + i];
+    const o = sy * scale * (stride + 1);
+    if (repeats) out[o] = 2;
+    else {
+      let at = o + 1;
+      for (let sx = 0; sx < r.width; sx++) {
+        const src = row + sx * c;
+        for (let k = 0; k < scale; k++) for (let ch = 0; ch < c; ch++) out[at++] = d[src + ch]!;
+      }
     }
-    out.set(d.subarray(row, row + stride), o + 1);
+    // the other rows of an enlarged source row repeat it
+    for (let k = 1; k < scale; k++) out[o + k * (stride + 1)] = 2;
   }
   return out;
 }
 
 const latin1 = (s: string) => Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 63));
 
-/** An 8-bit gray or RGB PNG of `r`, with `text` as tEXt chunks (keyword, NUL, Latin-1 text). */
-export async function encodePng(r: Raster, text: Record<string, string> = {}, deflate: Deflate = fflateDeflate): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * An 8-bit gray or RGB PNG of `r` enlarged `scale` times (the same bytes as encoding raster.ts `enlarge(r, scale)`),
+ * with `text` as tEXt chunks (keyword, NUL, Latin-1 text).
+ */
+export async function encodePng(r: Raster, text: Record<string, string> = {}, deflate: Deflate = fflateDeflate, scale = 1): Promise<Uint8Array<ArrayBuffer>> {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
-  view.setUint32(0, r.width);
-  view.setUint32(4, r.height);
+  view.setUint32(0, r.width * scale);
+  view.setUint32(4, r.height * scale);
   header[8] = 8; // bit depth
   header[9] = r.channels === 3 ? 2 : 0; // colour type: truecolour or greyscale
   const parts = [
     Uint8Array.from(SIGNATURE),
     chunk('IHDR', header),
     ...Object.entries(text).map(([k, v]) => chunk('tEXt', latin1(`${k}\0${v}`))),
-    chunk('IDAT', await deflate(filterRows(r))),
+    chunk('IDAT', await deflate(filterRows(r, scale))),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));

@@ -6,7 +6,6 @@
 import { pixelValues, type Attribution } from '../../attribution/index.js';
 import { heatmap } from '../../encode/heatmap.js';
 import { encodePng } from '../../encode/png.js';
-import { enlarge } from '../../encode/raster.js';
 import type { ImageLayout } from '../../engine/image.js';
 import type { ModelInfo } from '../../registry/types.js';
 import { IMMUTABLE, strongEtag } from '../cache.js';
@@ -44,7 +43,7 @@ export function renderHeatmap(e: Explained, plan: AttributionPlan): Promise<Uint
     clip: clipOf(e.attribution),
     ...(plan.output.overlay ? { under: grayOf(plan.pixels, plan.layout) } : {}),
   });
-  return encodePng(enlarge(raster, plan.output.scale), { Software: 'Ascent', Comment: `/api/v1/attribute?${plan.query}` });
+  return encodePng(raster, { Software: 'Ascent', Comment: `/api/v1/attribute?${plan.query}` }, undefined, plan.output.scale);
 }
 
 /** The method's parameters that shaped the result. */

@@ -61,9 +61,11 @@ export function rasterOf(r: AscentResult, layout: ImageLayout, s: number, view: 
 
 export function renderPng(r: AscentResult, plan: MaximizePlan, output: OutputSpec, canonical: string, deflate?: Deflate): Promise<Uint8Array<ArrayBuffer>> {
   const which = output.pick === 'all' ? [...Array(plan.spec.batch).keys()] : [bestIndex(r)];
-  const rasters = which.map((s) => enlarge(colorize(rasterOf(r, plan.spec.layout, s, output.view), output.colormap), output.scale));
-  const image = rasters.length === 1 ? rasters[0]! : tile(rasters, Math.ceil(Math.sqrt(rasters.length)), Math.max(2, output.scale));
-  return encodePng(image, { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` }, deflate);
+  const text = { Software: 'Ascent', Comment: `/api/v1/maximize?${canonical}` };
+  const rasters = which.map((s) => colorize(rasterOf(r, plan.spec.layout, s, output.view), output.colormap));
+  // one image: enlarged by the encoder as it writes the rows
+  if (rasters.length === 1) return encodePng(rasters[0]!, text, deflate, output.scale);
+  return encodePng(tile(rasters.map((x) => enlarge(x, output.scale)), Math.ceil(Math.sqrt(rasters.length)), Math.max(2, output.scale)), text, deflate);
 }
 
 /**

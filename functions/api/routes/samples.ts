@@ -5,7 +5,6 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { encodePng } from '../../encode/png.js';
-import { enlarge } from '../../encode/raster.js';
 import { SAMPLE_LABELS } from '../../registry/samples.js';
 import type { AppEnv } from '../app-env.js';
 import { IMMUTABLE } from '../cache.js';
@@ -41,7 +40,7 @@ export const samplesRoute = new Hono<AppEnv>()
     const size = s.height * s.width;
     const pixels = s.pixels.subarray(i * size, (i + 1) * size);
     if (query.format === 'png') {
-      const png = await encodePng(enlarge({ width: s.width, height: s.height, channels: 1, data: pixels }, query.scale), {}, c.var.app.deflate);
+      const png = await encodePng({ width: s.width, height: s.height, channels: 1, data: pixels }, {}, c.var.app.deflate, query.scale);
       return c.body(png, 200, { 'content-type': 'image/png', 'cache-control': IMMUTABLE });
     }
     const k = s.labels[i]!;

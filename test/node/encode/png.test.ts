@@ -1,6 +1,6 @@
 /**
  * The PNG encoder: what it writes decodes (fast-png) to the raster given,
- * gray and RGB, with the text chunks; rows that repeat are filtered Up (zeros) and the rest stored as they are; the same raster gives the same bytes; Node's zlib gives the same pixels.
+ * gray and RGB, with the text chunks; rows that repeat are filtered Up (zeros) and the rest stored as they are; the same raster gives the same bytes; Node's zlib gives the same pixels; enlarging while encoding gives the bytes of encoding the enlarged raster.
  */
 import { deflateSync } from 'node:zlib';
 import { decode, encode } from 'fast-png';
@@ -43,5 +43,19 @@ describe('encodePng', () => {
     // 50 KB of pixels, 784 of them distinct noise: about 2 KB, within 10% of the same image unfiltered (fast-png)
     const png = await encodePng(big, {});
     expect(png.length).toBeLessThanOrEqual(1.1 * encode({ width: 224, height: 224, channels: 1, depth: 8, data: big.data }).length);
+  });
+
+  it('enlarges while it writes: the same bytes as encoding the enlarged raster, repeated source rows included', async () => {
+    for (const channels of [1, 3] as const) {
+      const r = noise(7, 6, channels, 5);
+      // source rows 2 and 3 equal, so an enlarged row 3 repeats the row above it too
+      const row = 7 * channels;
+      r.data.copyWithin(3 * row, 2 * row, 3 * row);
+      for (const scale of [1, 2, 8]) {
+        const text = { Software: 'Ascent' };
+        expect(await encodePng(r, text, undefined, scale)).toEqual(await encodePng(enlarge(r, scale), text));
+        expect(filterRows(r, scale)).toEqual(filterRows(enlarge(r, scale)));
+      }
+    }
   });
 });
