@@ -47,8 +47,12 @@ const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /** Throws Unsupported (plan.ts) when the kernel cannot run the program; otherwise returns its plan at batch 1. */
 export function kernelPlan(graph: OnnxGraph, meta: ProgramMeta): KernelPlan {
-  if (meta.wrt?.length) throw new Unsupported('the kernel returns the input gradient only, not gradients with respect to intermediate tensors');
+  inputGradientOnly(meta);
   return planProgram(graph, meta, planBatch(meta, 1), 0);
+}
+
+function inputGradientOnly(meta: ProgramMeta): void {
+  if (meta.wrt?.length) throw new Unsupported('the kernel returns the input gradient only, not gradients with respect to intermediate tensors');
 }
 
 /** Memory for one request: the job block and its arrays, in bytes from `base`. */
@@ -82,8 +86,14 @@ export class KernelProgram {
 
   /** A program on a fresh kernel instance (throws Unsupported when the kernel does not cover it). */
   static async create(instantiate: InstantiateKernel, graph: OnnxGraph, meta: ProgramMeta): Promise<KernelProgram> {
-    kernelPlan(graph, meta);
-    return new KernelProgram(await instantiate(), graph, meta);
+    inputGradientOnly(meta);
+    const k = await instantiate();
+    // the plan at batch 1, where this instance's memory puts it (the one a default request uses)
+    const batch = planBatch(meta, 1);
+    const plan = planProgram(graph, meta, batch, k.heapBase());
+    const program = new KernelProgram(k, graph, meta);
+    program.plans.set(batch, plan);
+    return program;
   }
 
   /** Runs `work` with the program to itself (requests interleave at awaits; the memory holds one job). */
