@@ -78,7 +78,7 @@ describe('engines', () => {
     const { counter, app, json } = countingApp();
     const mlp = await json<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Sneaker&format=json');
     expect(mlp.body.probability).toBeGreaterThan(0.99);
-    expect(mlp.params).toContain('engine=kernel-2');
+    expect(mlp.params).toContain('engine=kernel-3');
     const cnn = await json<MaximizeJson>('/api/v1/maximize?model=fashion-cnn&class=Trouser&restarts=2&steps=64&format=json');
     expect(cnn.body.probability).toBeGreaterThan(0.99);
     const events = await (await app.request('http://ascent.test/api/v1/maximize/events?model=fashion-cnn&class=Bag&steps=32')).text();
@@ -87,10 +87,10 @@ describe('engines', () => {
     expect((await json<{ predicted: { label: string } }>('/api/v1/predict?model=fashion-cnn&sample=702')).body.predicted.label).toBe('Sneaker');
     const gif = await app.request('http://ascent.test/api/v1/maximize?model=fashion-mlp&class=Bag&steps=32&format=gif&frames=4');
     expect([gif.status, gif.headers.get('content-type')]).toEqual([200, 'image/gif']);
-    expect(gif.headers.get('x-ascent-params')).toContain('engine=kernel-2');
+    expect(gif.headers.get('x-ascent-params')).toContain('engine=kernel-3');
     expect(counter.loads).toBe(0);
     const prior = await json<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Bag&steps=16&prior=fashion&format=json');
-    expect(prior.params).toContain('engine=kernel-2');
+    expect(prior.params).toContain('engine=kernel-3');
   });
 
   it('uploads: one with an op the kernel does not cover runs on onnxruntime, one it covers on the kernel', async () => {
@@ -101,13 +101,13 @@ describe('engines', () => {
     const tanh = (await upload(tanhMlp())).body;
     expect(tanh.engine).toBe('onnxruntime');
     const onOrt = await json<MaximizeJson>(`/api/v1/maximize?model=${tanh.id}&class=3&steps=32&format=json`);
-    expect(onOrt.params).toContain('engine=2');
+    expect(onOrt.params).toContain('engine=3');
     expect(onOrt.body.probability).toBeGreaterThan(onOrt.body.probabilities.reduce((a, b) => Math.min(a, b), 1));
     expect(counter.loads).toBeGreaterThan(0);
     const mlp = (await upload(new Uint8Array(mlpBytes))).body;
     expect(mlp.engine).toBe('kernel');
     const onKernel = await json<MaximizeJson>(`/api/v1/maximize?model=${mlp.id}&class=7&format=json`);
-    expect(onKernel.params).toContain('engine=kernel-2');
+    expect(onKernel.params).toContain('engine=kernel-3');
     expect(onKernel.body.probability).toBeGreaterThan(0.99);
   });
 });

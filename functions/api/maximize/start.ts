@@ -15,6 +15,7 @@ import { ApiProblem, PROBLEM } from '../problem.js';
 import type { Entries } from './canonical.js';
 import { FALLBACK_STARTS, startOf, type Given } from './defaults.js';
 import type { Range } from './range.js';
+import { blobStart } from './restart-starts.js';
 
 export interface Start {
   init: string;
@@ -49,6 +50,12 @@ function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Sampl
     fill(starts);
     return starts;
   };
+  // seeded noise: restarts after the first each start from blobs of their own (restart-starts.ts), over the
+  // whole range, or its lower half for the dark start
+  const noise = (fill: (starts: Float32Array) => void, high = max) => filled((s) => {
+    fill(s);
+    for (let b = 1; b * size < s.length; b++) blobStart(rng(q.seed + 7919 * b), layout, b, min, high, s.subarray(b * size, (b + 1) * size));
+  });
   const entries: Entries = [['init', init]];
   if (init === 'zeros' || init === 'gray') {
     const v = clamp(init === 'zeros' ? 0 : (grid.min + grid.max) / 2);
@@ -57,15 +64,15 @@ function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Sampl
   if (init === 'dark') {
     // the low end of the range plus half-normal noise: dark, as most training backgrounds, but not flat
     return {
-      init, entries, starts: filled((s) => {
+      init, entries, starts: noise((s) => {
         const random = rng(q.seed);
         for (let i = 0; i < s.length; i++) s[i] = clamp(min + (max - min) * Math.abs(DARK_NOISE * random.normal()));
-      }),
+      }, (min + max) / 2),
     };
   }
   if (init === 'uniform') {
     return {
-      init, entries, starts: filled((s) => {
+      init, entries, starts: noise((s) => {
         const random = rng(q.seed);
         for (let i = 0; i < s.length; i++) s[i] = min + random.next() * (max - min);
       }),
@@ -74,7 +81,7 @@ function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Sampl
   if (init === 'normal') {
     // mid-range plus Gaussian noise of std range/6, clamped
     return {
-      init, entries, starts: filled((s) => {
+      init, entries, starts: noise((s) => {
         const random = rng(q.seed);
         for (let i = 0; i < s.length; i++) s[i] = clamp((min + max) / 2 + ((max - min) / 6) * random.normal());
       }),

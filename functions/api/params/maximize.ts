@@ -48,7 +48,7 @@ export const maximizeQuery = z.object({
     .describe('A learned image prior (fashion or digits, see /api/v1/models): search the code z of its generator G instead of the pixels, so the answer is an image G(z) of the kind the prior was trained on. Pixel constraints and regularizers (eps, mask, x, sample, min, max, l1, l2, tv, blur, jitter, preset) do not apply.'),
   zmax: q.number(0.1, 100).optional()
     .describe('With prior: the code stays in the ball ||z||_2 <= zmax (default: sqrt of the latent size, where the prior N(0, I) puts its codes).'),
-  restarts: q.int(1, 64).default(1).describe('Number of starts optimized together in one batch.'),
+  restarts: q.int(1, 64).default(1).describe('Number of starts optimized together in one batch (with a random init, each restart after the first starts from seeded blobs of its own).'),
   pick: z.enum(['best', 'all']).default('best').describe('best: the restart with the highest objective; all: every restart, as a grid (png) or a list (json).'),
   format: z.enum(['png', 'json', 'gif']).default('png').describe('png image, json (probabilities, image values, trace) or gif: the ascent as a looping animation, from the start to the result (the last frame is the PNG).'),
   frames: q.int(2, MAX_FRAMES).optional().describe(`format=gif: how many images of the ascent the animation shows (default ${DEFAULT_FRAMES}, at most steps + 1).`),
