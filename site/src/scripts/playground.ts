@@ -3,13 +3,15 @@
  * from /api/v1/maximize/events (result-view.ts, trace-plot.ts), and the page address as the state (run-cycle.ts:
  * replaceState on edits, pushState on Run, popstate restores). This file adds what only the playground has: the
  * mask rectangle (mask-rect.ts), placeholders that follow the preset and the model, the test-image picker, the
- * probability bars and the URL to copy (url-box.ts).
+ * probability bars, the URL to copy (url-box.ts), and what the chosen model allows (model-details.ts): its
+ * tensors in the layer picker, and the steps and restarts its CPU budget fits as the fields' limits.
  */
 import { asProblem, loadModels, maximizeLive, problemOf } from './api.ts';
 import { renderBars } from './charts.ts';
 import { defaultSteps } from '../../../functions/api/maximize/defaults.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { maskRect } from './mask-rect.ts';
+import { modelDetails, tensorLabel, unitHint, type ModelDetails } from './model-details.ts';
 import { paramForm } from './param-form.ts';
 import { mountPicker, samplesInfo, type Picker } from './picker.ts';
 import { REGULARIZERS, buildQuery, defaultLr, parseSearch, plannedFor, regularizerDefault, type Values } from './query.ts';
@@ -23,10 +25,10 @@ import { urlBox } from './url-box.ts';
 /** Parameters that have a control on the page (an element with data-param), besides mask (the rectangle). */
 export const CONTROLLED = [
   'model', 'class', 'minus', 'target', 'optimizer', 'lr', 'steps', 'init', 'sample', 'seed', 'min', 'max', 'eps', 'norm',
-  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view', 'prior',
+  'l2', 'l1', 'tv', 'blur', 'blur_every', 'jitter', 'preset', 'restarts', 'pick', 'view', 'prior', 'layer', 'unit',
 ] as const;
 /** Parameters without a control: taken from the page address and sent unchanged (shown as "also sent"). */
-export const PASS_THROUGH = ['mask', 'layer', 'unit', 'x', 'scale', 'colormap', 'zmax'] as const;
+export const PASS_THROUGH = ['mask', 'x', 'scale', 'colormap', 'zmax'] as const;
 /** Managed by the page itself (png for the image, gif for its animation, json for the fallback). */
 export const MANAGED = ['format', 'frames', 'frame_spacing', 'caption'] as const;
 
@@ -51,6 +53,13 @@ export function initPlayground(): void {
   const summary = byId('summary');
   const bars = byId('bars');
   const animateButton = byId<HTMLButtonElement>('animate');
+  const layerSelect = byId<HTMLSelectElement>('f-layer');
+  const unitInput = byId<HTMLInputElement>('f-unit');
+  const stepsInput = byId<HTMLInputElement>('f-steps');
+  const restartsInput = byId<HTMLInputElement>('f-restarts');
+  const hintOf = (c: HTMLElement) => byId(`${c.id}-hint`);
+  const baseHints = new Map([stepsInput, restartsInput].map((c) => [c, hintOf(c).textContent ?? '']));
+  const baseMax = new Map([stepsInput, restartsInput].map((c) => [c, c.max]));
 
   const address = new AddressState('/');
   const params = paramForm({
@@ -59,6 +68,7 @@ export function initPlayground(): void {
     defaultClass: (labels) => labels[0] ?? '',
     adjust(v) {
       if (v.init !== 'sample') delete v.sample;
+      if (!v.layer) delete v.unit;
       const m = mask.value();
       if (m !== undefined) v.mask = m;
     },
@@ -112,7 +122,39 @@ export function initPlayground(): void {
     mask.update(height !== undefined && width !== undefined ? { height, width } : undefined);
     sampleField.hidden = initSelect.value !== 'sample';
     if (!sampleField.hidden) ensurePicker();
+    loadDetails();
     params.showExtras();
+  }
+
+  /** The chosen model's tensors in the layer picker and its budget as the limits of steps and restarts. */
+  function showDetails(d: ModelDetails | undefined): void {
+    const chosen = layerSelect.value;
+    const none = layerSelect.options[0]!;
+    const options = (d?.tensors ?? []).map((t) => new Option(tensorLabel(t), t.name));
+    if (chosen && !options.some((o) => o.value === chosen)) options.push(new Option(`${chosen} (not a tensor of this model)`, chosen));
+    layerSelect.replaceChildren(none, ...options);
+    layerSelect.value = chosen;
+    const tensor = d?.tensors.find((t) => t.name === chosen);
+    unitInput.disabled = !chosen;
+    unitInput.max = tensor ? String(tensor.units - 1) : '';
+    hintOf(unitInput).textContent = unitHint(tensor);
+    const limit = (c: HTMLInputElement, max: number | undefined, words: string) => {
+      c.max = max !== undefined ? String(max) : baseMax.get(c)!;
+      hintOf(c).textContent = max !== undefined ? `${words} ${baseHints.get(c)!}` : baseHints.get(c)!;
+    };
+    const b = d?.budget;
+    limit(stepsInput, b?.maxSteps, b ? `At most ${b.maxSteps.toLocaleString('en-US')} steps of one image fit this model's CPU limit (${b.cpuMs.toLocaleString('en-US')} ms).` : '');
+    limit(restartsInput, b?.maxRestarts, b ? `At most ${b.maxRestarts} restarts of the default steps fit this model's CPU limit.` : '');
+  }
+
+  let detailsFor: string | undefined;
+  function loadDetails(): void {
+    const id = params.currentModel()?.id;
+    if (!id) return showDetails(undefined);
+    detailsFor = id;
+    modelDetails(id)
+      .then((d) => { if (detailsFor === id) showDetails(d); })
+      .catch(() => { if (detailsFor === id) showDetails(undefined); });
   }
 
   function ensurePicker(): void {
@@ -207,7 +249,9 @@ export function initPlayground(): void {
       const name = target.dataset.param;
       if (name) delete params.extras[name];
       if (target === mask.toggle) delete params.extras.mask;
-      if (target === modelSelect) params.fillClasses(classSelect.value || undefined, minusSelect.value || undefined, 'layer' in params.extras);
+      if (target === modelSelect) params.fillClasses(classSelect.value || undefined, minusSelect.value || undefined, layerSelect.value !== '');
+      // a hidden unit instead of a class, or back to a class
+      if (target === layerSelect) params.fillClasses(layerSelect.value ? undefined : classSelect.value || undefined, minusSelect.value || undefined, layerSelect.value !== '');
       if (target === initSelect && initSelect.value === 'sample' && sampleInput.value.trim() === '') sampleInput.value = '0';
       updateDependent();
       if (shownQuery !== undefined) stale.hidden = params.query() === shownQuery;

@@ -36,7 +36,8 @@ export type OptionList = { value: string; label: string }[];
 
 /** The models as select options, keeping a requested id that is not among them (an upload, or a typo to show). */
 export function modelOptions(models: readonly { id: string; title: string }[], requested: string | undefined): OptionList {
-  const options = models.map((m) => ({ value: m.id, label: `${m.id}: ${m.title}` }));
+  // an upload's id is 34 random characters: it is shown by the title its uploader gave
+  const options = models.map((m) => ({ value: m.id, label: /^u-[0-9a-f]{32}$/.test(m.id) ? `${m.title} (uploaded)` : `${m.id}: ${m.title}` }));
   if (requested && !models.some((m) => m.id === requested)) options.push({ value: requested, label: `${requested} (not a known model)` });
   return options;
 }

@@ -3,7 +3,7 @@
  * clicking through them. One server and one browser for the whole file; full-page screenshots of every page go
  * to test-results/screenshots/ for a person to look at.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PROBLEM } from '../../../functions/api/problem.js';
@@ -164,6 +164,59 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
     await page.fill('#f-restarts', '1');
     await page.click('#run');
     await page.waitForSelector('#problem', { state: 'hidden' });
+    await page.close();
+  });
+
+  it('playground: the model\'s tensors in a picker, limits from its budget, the previous image dimmed while a run computes, uploads by title', async () => {
+    const { page, errors } = await open('/?model=fashion-mlp&class=Sneaker');
+    await resultShown(page, 'model=fashion-mlp&class=Sneaker');
+    const details = await (await fetch(`${base}/api/v1/models/fashion-mlp`)).json() as {
+      tensors: { name: string; units: number; inactive?: number[] }[]; budget: { maxSteps: number; maxRestarts: number };
+    };
+    // the limits of steps and restarts are what this model's CPU budget fits
+    await page.waitForFunction((max) => document.querySelector('#f-steps')?.getAttribute('max') === max, String(details.budget.maxSteps));
+    expect(await page.getAttribute('#f-restarts', 'max')).toBe(String(details.budget.maxRestarts));
+    expect(await page.textContent('#f-steps-hint')).toContain(`At most ${details.budget.maxSteps.toLocaleString('en-US')} steps`);
+
+    // every tensor of GET /api/v1/models/{id} is offered; choosing one replaces the class
+    await openSection(page, 'objective');
+    const offered = await page.$$eval('#f-layer option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(offered).toEqual(details.tensors.map((t) => t.name));
+    const relu = details.tensors.find((t) => t.name === 'dense/Relu')!;
+    const dead = relu.inactive![0]!;
+    await page.selectOption('#f-layer', 'dense/Relu');
+    expect(await page.inputValue('#f-class')).toBe('');
+    expect(await page.getAttribute('#f-unit', 'max')).toBe(String(relu.units - 1));
+    expect(await page.textContent('#f-unit-hint')).toContain(`Inactive on every shipped test image (their gradient is often zero): ${dead}`);
+    await page.fill('#f-unit', String(dead));
+
+    // while the run computes (its stream held back here), the previous image stays, dimmed
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => { release = r; });
+    await page.route(/\/api\/v1\/maximize\/events\?/, async (route) => { await held; await route.continue(); });
+    await page.click('#run');
+    await page.waitForFunction(() => Number(getComputedStyle(document.querySelector('#result figure')!).opacity) < 0.5);
+    expect(await page.getAttribute('#result-img', 'src')).toBe('/api/v1/maximize?model=fashion-mlp&class=Sneaker');
+    release();
+    const q = `model=fashion-mlp&layer=dense/Relu&unit=${dead}`;
+    await resultShown(page, q, 30_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}; shown: ${await page.getAttribute('#result-img', 'src')}; problem: ${await page.textContent('#problem')}`);
+    });
+    expect(Number(await page.evaluate(() => getComputedStyle(document.querySelector('#result figure')!).opacity))).toBe(1);
+    // the dead unit's result says why it did not move
+    expect(await page.textContent('#warnings')).toContain(`unit ${dead} of dense/Relu is inactive`);
+    await shot(page, 'playground-hidden-unit');
+    await page.unroute(/\/api\/v1\/maximize\/events\?/);
+
+    // an upload is offered by the title it was given, not by its random id
+    const up = await fetch(`${base}/api/v1/models?title=${encodeURIComponent('My sneaker MLP')}`, {
+      method: 'POST', body: readFileSync(`${ROOT}models/fashion-mlp.onnx`), headers: { 'content-type': 'application/octet-stream' },
+    });
+    const { id } = await up.json() as { id: string };
+    await page.goto(`${base}/?model=${id}&class=Sneaker`);
+    await page.waitForSelector(`#f-model option[value="${id}"]`, { state: 'attached' });
+    expect(await page.textContent(`#f-model option[value="${id}"]`)).toBe('My sneaker MLP (uploaded)');
+    expect(errors).toEqual([]);
     await page.close();
   });
 
