@@ -19,6 +19,12 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/worker/**/*.test.ts'],
+          // one workerd for all files: each file in its own would load the Worker's modules again (onnxruntime's
+          // 14 MB of wasm, the models: about a minute a file on 2 cores). Each file gets an empty bucket (setup.ts)
+          // and a new Worker where it needs other bindings (createWorker); the Cache API is shared, so a test that
+          // expects a miss uses a query no other file asks.
+          isolate: false,
+          setupFiles: ['test/worker/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

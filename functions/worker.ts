@@ -38,31 +38,43 @@ export interface Env {
   UPLOAD_LIMITER?: Limiter;
 }
 
-let app: ReturnType<typeof createApp> | undefined;
+/** The Worker's handler (its fetch always present, unlike ExportedHandler's). */
+export interface WorkerHandler {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+}
 
-export default {
-  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-    if (!app) {
-      const store = env.MODELS ? r2Store(env.MODELS) : undefined;
-      app = createApp({
-        registry: builtinRegistry,
-        priors: builtinPriors,
-        loadOrt,
-        instantiateKernel,
-        builtinProgram,
-        samples: bundledSamples,
-        deflate: nativeDeflate,
-        // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
-        cache: env.CACHE_API === 'off' ? memoryCache(8 * 1024 * 1024) : tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
-        ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
-        limits: { cpuMs: env.MAX_CPU_MS, memoryBytes: mebibytes(env.MAX_MEMORY_MB), responseBytes: mebibytes(env.MAX_RESPONSE_MB) },
-        ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
-        ...(env.RATE_LIMITS !== 'off' ? { rateLimiter: bindingRateLimiter({ compute: env.COMPUTE_LIMITER, upload: env.UPLOAD_LIMITER }) } : {}),
-      });
-    }
-    // Static files normally never reach the Worker (the asset router answers first); anything else outside the
-    // API goes to the assets binding, which serves the site's 404 page.
-    if (!new URL(request.url).pathname.startsWith('/api/')) return env.ASSETS.fetch(request);
-    return app.fetch(request, env, ctx);
-  },
-} satisfies ExportedHandler<Env>;
+/**
+ * One isolate's Worker: the app is built on its first request, from that request's bindings, and kept (compiled
+ * programs, results in memory) for the isolate's life. Each call gives a new one, as a new isolate would start.
+ */
+export function createWorker(): WorkerHandler {
+  let app: ReturnType<typeof createApp> | undefined;
+  return {
+    fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+      if (!app) {
+        const store = env.MODELS ? r2Store(env.MODELS) : undefined;
+        app = createApp({
+          registry: builtinRegistry,
+          priors: builtinPriors,
+          loadOrt,
+          instantiateKernel,
+          builtinProgram,
+          samples: bundledSamples,
+          deflate: nativeDeflate,
+          // results seen by this isolate answer from its memory (8 MB of them); the rest from the Cache API
+          cache: env.CACHE_API === 'off' ? memoryCache(8 * 1024 * 1024) : tieredCache(memoryCache(8 * 1024 * 1024), workersCache()),
+          ...(store ? { uploads: new UploadStore(store), programStore: store } : {}),
+          limits: { cpuMs: env.MAX_CPU_MS, memoryBytes: mebibytes(env.MAX_MEMORY_MB), responseBytes: mebibytes(env.MAX_RESPONSE_MB) },
+          ...(env.UPLOAD_TOKEN ? { uploadToken: env.UPLOAD_TOKEN } : {}),
+          ...(env.RATE_LIMITS !== 'off' ? { rateLimiter: bindingRateLimiter({ compute: env.COMPUTE_LIMITER, upload: env.UPLOAD_LIMITER }) } : {}),
+        });
+      }
+      // Static files normally never reach the Worker (the asset router answers first); anything else outside the
+      // API goes to the assets binding, which serves the site's 404 page.
+      if (!new URL(request.url).pathname.startsWith('/api/')) return env.ASSETS.fetch(request);
+      return app.fetch(request, env, ctx);
+    },
+  };
+}
+
+export default createWorker() satisfies ExportedHandler<Env>;

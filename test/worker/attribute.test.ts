@@ -6,8 +6,8 @@
  */
 import { decode, encode } from 'fast-png';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
-import { describe, expect, it, vi } from 'vitest';
-import type { Env } from '../../functions/worker.js';
+import { describe, expect, it } from 'vitest';
+import { createWorker, type Env } from '../../functions/worker.js';
 import { BASE, expectProblem, get, getJson } from './helpers.js';
 
 interface AttributionJson {
@@ -142,8 +142,7 @@ describe('attribute: mistakes are problems naming the parameter', () => {
 
   it('refuses work over the CPU budget before computing (422)', async () => {
     // a deployment with MAX_CPU_MS=40: 4096 path points on fashion-cnn do not fit
-    vi.resetModules();
-    const worker = (await import('../../functions/worker.js')).default;
+    const worker = createWorker();
     const ctx = createExecutionContext();
     const r = await worker.fetch(new Request(`${BASE}/api/v1/attribute?model=fashion-cnn&sample=1&method=integrated&steps=4096`), { ...(env as unknown as Env), MAX_CPU_MS: '40' }, ctx);
     await waitOnExecutionContext(ctx);

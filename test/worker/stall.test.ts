@@ -4,14 +4,13 @@
  * request over the CPU budget is refused before it runs and one that leaves steps out runs what fits.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
-import { describe, expect, it, vi } from 'vitest';
-import type { Env } from '../../functions/worker.js';
+import { describe, expect, it } from 'vitest';
+import { createWorker, type Env } from '../../functions/worker.js';
 import { BASE, expectProblem, get, getJson } from './helpers.js';
 
 /** A new isolate of the Worker with `bindings` (e.g. another MAX_CPU_MS). */
 async function deployedWith(bindings: Partial<Env>): Promise<(path: string) => Promise<Response>> {
-  vi.resetModules();
-  const worker = (await import('../../functions/worker.js')).default;
+  const worker = createWorker();
   return async (path) => {
     const ctx = createExecutionContext();
     const r = await worker.fetch(new Request(`${BASE}${path}`), { ...(env as unknown as Env), ...bindings }, ctx);

@@ -1,21 +1,20 @@
 /**
  * The Worker entry (functions/worker.ts) with the bindings a deployment gives it: the UPLOAD_TOKEN secret, and the
- * MODELS bucket as seen by a cold isolate. Each test loads a fresh copy of the Worker module, which is what a new
- * isolate runs: no app, no compiled programs, no results in memory.
+ * MODELS bucket as seen by a cold isolate. Each test starts a new Worker (createWorker), which is what a new isolate
+ * runs: no app, no compiled programs, no results in memory.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { decode } from 'fast-png';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mlpBytes from '../../models/fashion-mlp.onnx';
-import type { Env } from '../../functions/worker.js';
+import { createWorker, type Env } from '../../functions/worker.js';
 import { BASE, expectProblem, type MaximizeJson } from './helpers.js';
 
 const bucket = (env as unknown as { MODELS: R2Bucket }).MODELS;
 
-/** A new isolate: a fresh instance of the Worker module, called with `bindings`. */
+/** A new isolate: a new Worker, called with `bindings`. */
 async function coldWorker(bindings: Partial<Env>): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
-  vi.resetModules();
-  const worker = (await import('../../functions/worker.js')).default;
+  const worker = createWorker();
   return async (path, init) => {
     const ctx = createExecutionContext();
     const r = await worker.fetch(new Request(`${BASE}${path}`, init), { ...(env as unknown as Env), ...bindings }, ctx);

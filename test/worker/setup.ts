@@ -1,0 +1,16 @@
+/**
+ * The workerd test files share one workerd (isolate: false in vitest.config.ts: each file would otherwise pay
+ * seconds of module loading). Each file still starts with an empty MODELS bucket, as a new deployment has, so
+ * what one file uploads never shows in another file's listings.
+ */
+import { env } from 'cloudflare:test';
+import { beforeAll } from 'vitest';
+
+beforeAll(async () => {
+  const bucket = (env as unknown as { MODELS: R2Bucket }).MODELS;
+  for (;;) {
+    const { objects } = await bucket.list();
+    if (objects.length === 0) return;
+    await bucket.delete(objects.map((o) => o.key));
+  }
+});
