@@ -15,7 +15,7 @@ import type { ResultCache } from './cache.js';
 import type { ExemplarLogits } from './exemplar-logits.js';
 import type { LayerPrograms } from './layer-programs.js';
 import type { ProgramCache } from './programs.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export interface AppDeps {
   registry: ModelRegistry;

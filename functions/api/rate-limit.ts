@@ -6,15 +6,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from './app-env.js';
 import { ApiProblem, PROBLEM } from './problem.js';
-
-export type LimitedWork = 'compute' | 'upload';
-
-export interface RateLimiter {
-  /** true when `client` may do one more `work` now */
-  allow(work: LimitedWork, client: string): Promise<boolean>;
-  /** seconds until a refused client may try again (the limiter's period) */
-  retryAfter(work: LimitedWork): number;
-}
+import type { LimitedWork } from './rate-limiter.js';
 
 /** Who a request comes from: the address the edge saw (CF-Connecting-IP), or "local" without an edge. */
 export const clientOf = (c: Context): string => c.req.header('cf-connecting-ip') ?? 'local';

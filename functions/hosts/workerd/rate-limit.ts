@@ -3,7 +3,7 @@
  * [[ratelimits]]: COMPUTE_LIMITER, UPLOAD_LIMITER), keyed by client address. The binding's period (10 or 60 s)
  * is the Retry-After.
  */
-import type { LimitedWork, RateLimiter } from '../../api/rate-limit.js';
+import type { LimitedWork, RateLimiter } from '../../api/rate-limiter.js';
 
 export interface Limiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
