@@ -6,11 +6,13 @@
  *   a float image input in a recognized layout   422 unsupported-model
  *   every op on the gradient path supported      422 unsupported-model (the ops and nodes)
  *   labels match the number of classes          400 invalid-parameter
- *   the default request fits the CPU limit       422 unsupported-model (what it needs, the limit)
- *   one trial run of the compiled program        422 unsupported-model
+ *   the default request fits the CPU limit       422 unsupported-model (what it needs, the limit), counting the
+ *     program's nodes on its engine and opening an onnxruntime session, before either is done
+ *   admitting fits the memory limit              422 unsupported-model (what it needs, the limit)
+ *   one trial run of the compiled program        422 unsupported-model (on the engine that will run it)
  */
 import { CompileError, ModelError, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
-import { kernelPlan } from '../kernel/executor.js';
+import { KernelProgram, kernelPlan, type InstantiateKernel } from '../kernel/executor.js';
 import { Unsupported } from '../kernel/planner.js';
 import { concreteInput, pickInput } from '../compiler/compile.js';
 import { DEFAULT_COMPILE_LIMITS } from '../compiler/limits.js';
@@ -20,9 +22,11 @@ import { OnnxFormatError, decodeModel, encodeModel, type OnnxModel } from '../on
 import { recognizeLayout } from '../registry/layout.js';
 import { maximizeCpuMs, type CpuModel } from '../budget/cpu.js';
 import type { Limits } from '../budget/limits.js';
+import { runBytes } from '../budget/memory.js';
+import { sessionCpuMs, withNodes } from '../budget/nodes.js';
 import { DEFAULT_STEPS } from './maximize/defaults.js';
 import type { Ort } from '../engine/ort-types.js';
-import type { ModelInfo } from '../registry/types.js';
+import type { EngineName, ModelInfo } from '../registry/types.js';
 import type { UploadDescription } from './params/upload.js';
 import { sha256Hex } from './hash.js';
 import { ApiProblem, PROBLEM } from './problem.js';
@@ -52,7 +56,14 @@ function decode(bytes: Uint8Array): OnnxModel {
   }
 }
 
-export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, budget: { cpu: CpuModel; limits: Limits }): Promise<Admitted> {
+/** What admission is checked against: the deployment's CPU model and limits, and its kernel (absent: onnxruntime only). */
+export interface AdmissionBudget {
+  cpu: CpuModel;
+  limits: Limits;
+  instantiateKernel?: InstantiateKernel;
+}
+
+export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, budget: AdmissionBudget): Promise<Admitted> {
   const model = decode(bytes);
   const g = model.graph;
   if (g.nodes.length > MAX_NODES) throw invalid(`The graph has ${g.nodes.length.toLocaleString('en-US')} nodes; at most ${MAX_NODES.toLocaleString('en-US')} are accepted.`);
@@ -111,40 +122,59 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, b
     throw new ApiProblem(400, PROBLEM.badParameter, `The model has ${classes} classes but ${d.labels.length} labels were given.`, { parameter: 'labels' });
   }
 
+  // the engine: the kernel when it covers every op of the program, onnxruntime otherwise
+  const meta = programMeta(program);
+  const outputs = runnerOutputs(meta);
+  const graphOfProgram = programGraph(program, outputs);
+  let engine: EngineName = 'kernel';
+  try {
+    kernelPlan(graphOfProgram, meta);
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    engine = 'onnxruntime';
+  }
+  // the trial runs on that engine; onnxruntime first opens a session, whose time grows with the program's nodes
+  const onKernel = engine === 'kernel' && budget.instantiateKernel !== undefined;
+  const sessionMs = onKernel ? 0 : sessionCpuMs(meta.nodes);
+
   // the default request (256 steps of one image) must fit: every model admitted answers its default URL
   const fixedBatch = typeof program.input.shape[0] === 'number' ? program.input.shape[0] : null;
-  const need = maximizeCpuMs(budget.cpu, { forwardFlops: program.forwardFlops, fixedBatch, batch: 1, steps: DEFAULT_STEPS });
-  if (need > budget.limits.cpuMs) {
-    throw unsupported(`The model is too large for this deployment: its default request (${DEFAULT_STEPS} gradient steps of one image, about ${(program.forwardFlops / 1e6).toFixed(1)} MFLOP per forward pass${fixedBatch && fixedBatch > 1 ? `, run in batches of ${fixedBatch}` : ''}) would need about ${Math.round(need).toLocaleString('en-US')} ms of CPU time; a request may use ${budget.limits.cpuMs.toLocaleString('en-US')} ms here.`,
-      { limit: { cpuMs: budget.limits.cpuMs }, requested: { cpuMs: Math.ceil(need) } });
+  const batch = fixedBatch ?? 1;
+  const need = maximizeCpuMs(withNodes(budget.cpu, meta.nodes, engine), { forwardFlops: program.forwardFlops, fixedBatch, batch: 1, steps: DEFAULT_STEPS })
+    + (engine === 'onnxruntime' ? sessionCpuMs(meta.nodes) : 0);
+  if (need > budget.limits.cpuMs || sessionMs > budget.limits.cpuMs) {
+    const cost = Math.max(need, sessionMs);
+    throw unsupported(`The model is too large for this deployment: its default request (${DEFAULT_STEPS} gradient steps of one image, about ${(program.forwardFlops / 1e6).toFixed(1)} MFLOP per forward pass${fixedBatch && fixedBatch > 1 ? `, run in batches of ${fixedBatch}` : ''}, a gradient program of ${meta.nodes.toLocaleString('en-US')} nodes on ${engine}) would need about ${Math.round(cost).toLocaleString('en-US')} ms of CPU time; a request may use ${budget.limits.cpuMs.toLocaleString('en-US')} ms here.`,
+      { limit: { cpuMs: budget.limits.cpuMs }, requested: { cpuMs: Math.ceil(cost) } });
+  }
+  // admitting holds the file, the decoded model, the program and its encoding (copies of the weights) and one run
+  const memoryBytes = bytes.length + 4 * meta.memory.weightBytes + runBytes(meta.memory, batch);
+  if (memoryBytes > budget.limits.memoryBytes) {
+    const mib = (v: number) => (v / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 });
+    throw unsupported(`The model is too large for this deployment: admitting it (its ${mib(meta.memory.weightBytes)} MiB of weights and one run of its gradient program) would need up to ${mib(memoryBytes)} MiB of memory; a request may use ${mib(budget.limits.memoryBytes)} MiB here.`,
+      { limit: { memoryBytes: budget.limits.memoryBytes }, requested: { memoryBytes: Math.ceil(memoryBytes) } });
   }
 
-  // one trial run
-  const meta = programMeta(program);
-  const programBytes = encodeProgram(program, runnerOutputs(meta));
+  // one trial run, on the engine that will run the model
+  const programBytes = encodeProgram(program, outputs);
   try {
-    const runner = await createRunner(ort, programBytes, meta);
-    const batch = runner.fixedBatch ?? 1;
-    const x = new Float32Array(batch * runner.sampleSize).fill((d.min + d.max) / 2);
+    const x = new Float32Array(batch * (program.input.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)).fill((d.min + d.max) / 2);
     const w = new Float32Array(meta.units);
     w[0] = 1;
-    const out = await runner.run(x, batch, w);
-    await runner.release();
+    let out;
+    if (onKernel) {
+      out = (await KernelProgram.create(budget.instantiateKernel!, graphOfProgram, meta)).evaluate(x, batch, w);
+    } else {
+      const runner = await createRunner(ort, programBytes, meta);
+      out = await runner.run(x, batch, w);
+      await runner.release();
+    }
     if (![...out.logits, ...out.grad.subarray(0, 16)].every(Number.isFinite)) {
       throw unsupported('A trial run of the compiled model gave non-finite scores or gradients for a mid-gray image.');
     }
   } catch (e) {
     if (e instanceof ApiProblem) throw e;
-    throw unsupported(`onnxruntime could not run the compiled model: ${(e as Error).message ?? e}.`);
-  }
-
-  // the engine: the kernel when it covers every op of the program, onnxruntime otherwise
-  let engine: 'kernel' | 'onnxruntime' = 'kernel';
-  try {
-    kernelPlan(programGraph(program, runnerOutputs(meta)), meta);
-  } catch (e) {
-    if (!(e instanceof Unsupported)) throw e;
-    engine = 'onnxruntime';
+    throw unsupported(`${onKernel ? 'The kernel' : 'onnxruntime'} could not run the compiled model: ${(e as Error).message ?? e}.`);
   }
 
   return {

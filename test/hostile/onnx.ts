@@ -65,7 +65,7 @@ export function namedHostileFiles(): HostileFile[] {
 
 function buildNamed(): HostileFile[] {
   const w = { name: 'W', dataType: 1, dims: [4, 1, 3, 3], rawData: f32(Array(36).fill(0.1)) };
-  const relus = Array.from({ length: 4997 }, (_, i): INodeProto => ({ opType: 'Relu', input: [i ? `t${i - 1}` : 'x'], output: [`t${i}`], name: `r${i}` }));
+  const relus = chainOf(4997, 'Relu');
   return [
     { name: 'initializer [8192, 8192] without data', bytes: graphModel([{ opType: 'Relu', input: ['x'], output: ['out'] }], [{ name: 'w', dataType: 1, dims: [8192, 8192] }]) },
     { name: 'initializer [2^40] with raw data of 4 bytes', bytes: graphModel([{ opType: 'Relu', input: ['x'], output: ['out'] }], [{ name: 'w', dataType: 1, dims: [2 ** 40], rawData: f32([1]) }]) },
@@ -89,9 +89,23 @@ function buildNamed(): HostileFile[] {
     { name: 'Transpose with a repeated axis', bytes: conv4({ opType: 'Transpose', name: 'transpose', input: ['x4'], attribute: [ints('perm', [0, 0, 1, 2])] }) },
     { name: 'LeakyRelu with alpha NaN', bytes: conv4({ opType: 'LeakyRelu', name: 'leaky', input: ['x4'], attribute: [{ name: 'alpha', type: 1, f: Number.NaN }] }) },
     { name: '4,997 chained Relu nodes', bytes: graphModel([...relus, { opType: 'Flatten', input: ['t4996'], output: ['flat'] }, { opType: 'Gemm', input: ['flat', 'W10'], output: ['out'] }], [{ name: 'W10', dataType: 1, dims: [784, 10], rawData: f32(Array(7840).fill(0.01)) }]) },
+    { name: '998 chained Elu nodes', bytes: chainModel(998, 'Elu') },
     { name: 'a sub-graph in an attribute', bytes: graphModel([{ opType: 'If', input: ['x'], output: ['out'], attribute: [{ name: 'then_branch', type: 5, g: { name: 'b', node: [{ opType: 'Relu' }] } }] }]) },
     { name: 'a truncated file', bytes: graphModel([{ opType: 'Relu', input: ['x'], output: ['out'] }]).slice(0, 40) },
   ];
+}
+
+function chainOf(count: number, op: string): INodeProto[] {
+  return Array.from({ length: count }, (_, i): INodeProto => ({ opType: op, input: [i ? `t${i - 1}` : 'x'], output: [`t${i}`], name: `r${i}` }));
+}
+
+/**
+ * `count` element-wise ops in a chain on the image, then a dense layer to 10 classes: within the node limit, cheap
+ * in FLOPs, and (for an op the kernel lacks, such as Elu) slow on onnxruntime in proportion to its nodes.
+ */
+export function chainModel(count: number, op: string): Uint8Array {
+  return graphModel([...chainOf(count, op), { opType: 'Flatten', input: [`t${count - 1}`], output: ['flat'] }, { opType: 'Gemm', input: ['flat', 'W10'], output: ['out'] }],
+    [{ name: 'W10', dataType: 1, dims: [784, 10], rawData: f32(Array(7840).fill(0.01)) }]);
 }
 
 /** A graph of `count` empty NodeProtos (two bytes each: field 1, length 0), written directly. */

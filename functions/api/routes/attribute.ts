@@ -14,6 +14,7 @@ import { attributionResponse, type Explained } from '../attribute/render.js';
 import { planAttribute, type AttributionPlan, type ImageSource } from '../attribute/plan.js';
 import { gradientCpuMs, rowsFor } from '../../budget/cpu.js';
 import { runBytes } from '../../budget/memory.js';
+import { withNodes } from '../../budget/nodes.js';
 import { jsonOutput } from '../../budget/output.js';
 import { rowsPerRun } from '../../attribution/rows.js';
 import { checkBudget } from '../budget.js';
@@ -48,7 +49,9 @@ async function runnerFor(c: Context<AppEnv>, record: ModelRecord, plan: Attribut
 async function compute(c: Context<AppEnv>, record: ModelRecord, plan: AttributionPlan): Promise<Explained> {
   const runner = await runnerFor(c, record, plan);
   const rows = rowsOf(plan.method) + (plan.classIndex === null ? 1 : 0);
-  const { cpu, limits } = c.var.app;
+  const { limits } = c.var.app;
+  // Grad-CAM's layer programs run on onnxruntime
+  const cpu = withNodes(c.var.app.cpu, runner.meta.nodes ?? 0, 'engine' in runner && runner.engine === 'kernel' ? 'kernel' : 'onnxruntime');
   const cpuMs = gradientCpuMs(cpu, runner.meta.forwardFlops, rowsFor(rows, runner.fixedBatch), 1);
   // the rows' inputs, gradients and logits, one run of at most a chunk of them, and the JSON of the map
   const size = runner.sampleSize;

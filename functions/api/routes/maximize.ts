@@ -10,6 +10,7 @@ import type { LatentSearch } from '../../engine/latent.js';
 import { CompileError, ModelError, isLogitTarget } from '../../compiler/index.js';
 import { frameCpuMs, rowsFor } from '../../budget/cpu.js';
 import { maximizeNeed, type MaximizeOutput } from '../../budget/maximize.js';
+import { withNodes } from '../../budget/nodes.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
 import { checkBudget, planSteps, type StepsPlan } from '../budget.js';
@@ -142,7 +143,7 @@ async function ready(c: Context<AppEnv>, planned: Prepared, twin = false): Promi
   const extra = animation
     ? { cpuMs: frameCpuMs(animation.frames, imagePixels(plan)), advice: 'Lower steps, restarts, frames or scale (frames count as computation).' }
     : undefined;
-  const steps = planSteps(app.cpu, app.limits, { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch, batch: spec.batch }, spec.steps, plan.stepsGiven, extra);
+  const steps = planSteps(withNodes(app.cpu, runner.meta.nodes, runner.engine), app.limits, { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch, batch: spec.batch }, spec.steps, plan.stepsGiven, extra);
   checkSizes(c, plan, runner, steps.steps, twin);
   // steps left out and fewer than the default fit: the result is cached under the steps it ran
   const p = steps.reduced ? await withEntry(onIts, 'steps', ['steps', steps.steps]) : onIts;

@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { maximizeCpuMs, stepsWithin } from '../../budget/cpu.js';
+import { withNodes } from '../../budget/nodes.js';
 import { deadUnits } from '../../engine/activity.js';
 import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
@@ -36,8 +37,9 @@ async function tensorsOf(c: Context<AppEnv>, record: ModelRecord) {
 
 /** What one request on this model may ask for within the CPU limit. */
 async function budgetOf(c: Context<AppEnv>, record: ModelRecord) {
-  const { cpu, limits, programs } = c.var.app;
+  const { limits, programs } = c.var.app;
   const runner = await programs.runner(record, 'logit');
+  const cpu = withNodes(c.var.app.cpu, runner.meta.nodes, runner.engine);
   const work = { forwardFlops: runner.meta.forwardFlops, fixedBatch: runner.fixedBatch };
   let restarts = 1;
   while (restarts < MAX_RESTARTS && maximizeCpuMs(cpu, { ...work, batch: restarts + 1, steps: DEFAULT_STEPS }) <= limits.cpuMs) restarts++;
