@@ -1,7 +1,7 @@
 /**
  * Grad-CAM's programs: the gradient of a class score with respect to a feature map (a named intermediate tensor,
  * compiler `wrt`), with the map's values, instead of the input's gradient. Kept per isolate (least recently used
- * released beyond a small count) and in the blob store (R2) so a cold isolate does not compile again, like the
+ * released beyond a count and a total of bytes, bounded-map.ts) and in the blob store (R2) so a cold isolate does not compile again, like the
  * input-gradient programs of programs.ts.
  */
 import { ModelError, compileGradient, encodeProgram, lastConvolution, programMeta, type ProgramMeta } from '../compiler/index.js';
@@ -9,56 +9,67 @@ import { createRunner, runnerOutputs, type GradientRunner, type RunnerOptions } 
 import type { Ort } from '../engine/ort-types.js';
 import { utf8, type BlobStore } from '../registry/store.js';
 import type { ModelRecord } from '../registry/types.js';
+import { batchShape } from '../engine/session.js';
+import { BoundedMap, idleRelease, type Kept, type MapLimits } from './bounded-map.js';
 import { sha256Hex } from './hash.js';
 
-const MAX_PROGRAMS = 6;
 /** Part of the stored programs' keys: raised when the compiler emits different programs. */
 const PROGRAM_FORMAT = 2;
 const OPTIONS: RunnerOptions = { inputGradient: false };
 
-export class LayerPrograms {
-  private readonly entries = new Map<string, Promise<GradientRunner>>();
+/** Grad-CAM programs kept per isolate: at most 6, and 16 MiB of programs and sessions together. */
+export const LAYER_PROGRAM_LIMITS: MapLimits = { count: 6, bytes: 16 * 1024 * 1024 };
 
-  constructor(private readonly loadOrt: () => Promise<Ort>, private readonly store?: BlobStore) {}
+type KeptRunner = GradientRunner & Kept;
+
+/** A layer program whose onnxruntime session opens on first use and closes when evicted and idle. */
+function keptRunner(open: () => Promise<GradientRunner>, bytes: Uint8Array, meta: ProgramMeta): KeptRunner {
+  const session = idleRelease(open);
+  const { sampleSize, fixedBatch } = batchShape(meta);
+  return {
+    meta,
+    sampleSize,
+    classes: meta.classes,
+    fixedBatch,
+    run: (x, n, w) => session.use((r) => r.run(x, n, w)),
+    exclusive: (work) => session.use((r) => r.exclusive(work)),
+    release: () => session.release(),
+    bytes: () => bytes.byteLength + (session.opened() ? 2 * meta.memory.weightBytes : 0),
+  };
+}
+
+export class LayerPrograms {
+  private readonly entries: BoundedMap<KeptRunner>;
+
+  constructor(private readonly loadOrt: () => Promise<Ort>, private readonly store?: BlobStore, limits: MapLimits = LAYER_PROGRAM_LIMITS) {
+    this.entries = new BoundedMap(limits);
+  }
 
   /**
    * The runner giving d target / d `layer` (null: the output of the model's last convolution with a spatial extent,
    * compiler/layers.ts). A model without one, or a `layer` that is not a tensor of the graph, is a ModelError.
    */
   runner(record: ModelRecord, target: string, layer: string | null): Promise<GradientRunner> {
-    const key = `${record.info.id}:${record.info.sha256}:${target}:${layer ?? ''}`;
-    let entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      return entry;
-    }
-    entry = this.build(record, target, layer);
-    entry.catch(() => this.entries.delete(key));
-    this.entries.set(key, entry);
-    while (this.entries.size > MAX_PROGRAMS) {
-      const oldest = this.entries.keys().next().value as string;
-      const evicted = this.entries.get(oldest);
-      this.entries.delete(oldest);
-      evicted?.then((r) => r.release()).catch(() => {});
-    }
-    return entry;
+    return this.entries.get(`${record.content ?? record.info.id}:${record.info.sha256}:${target}:${layer ?? ''}`, () => this.build(record, target, layer));
   }
 
-  private async build(record: ModelRecord, target: string, layer: string | null): Promise<GradientRunner> {
+  private async build(record: ModelRecord, target: string, layer: string | null): Promise<KeptRunner> {
     const { input, output } = record.info;
     const wrt = layer ?? lastConvolution(record.bytes, { input: input.name, output: output.name });
     if (wrt === undefined) throw new ModelError('the model has no convolution with a spatial output');
     const ort = await this.loadOrt();
+    const open = (bytes: Uint8Array, meta: ProgramMeta) => keptRunner(() => createRunner(ort, bytes, meta, OPTIONS), bytes, meta);
     const base = `programs/${record.content ?? record.info.id}/wrt-${(await sha256Hex(`${PROGRAM_FORMAT}:${record.info.sha256}:${target}:${wrt}`)).slice(0, 32)}`;
     if (this.store) {
       const [bytes, meta] = await Promise.all([this.store.get(`${base}.onnx`), this.store.get(`${base}.json`)]);
-      if (bytes && meta) return createRunner(ort, bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta, OPTIONS);
+      if (bytes && meta) return open(bytes, JSON.parse(utf8.decode(meta)) as ProgramMeta);
     }
     const program = compileGradient(record.bytes, { target, input: input.name, output: output.name, wrt: [wrt] });
     const meta = programMeta(program);
     const bytes = encodeProgram(program, runnerOutputs(meta, OPTIONS));
-    const runner = await createRunner(ort, bytes, meta, OPTIONS);
+    const runner = open(bytes, meta);
+    // a program onnxruntime cannot open is the request's problem now, not a later one's
+    await runner.exclusive(async () => undefined);
     if (this.store) {
       await this.store.put(`${base}.onnx`, bytes);
       await this.store.put(`${base}.json`, utf8.encode(JSON.stringify(meta)));

@@ -1,12 +1,11 @@
 /**
-/**
  * Compiled gradient programs and the engine that runs each: Ascent's WebAssembly kernel when it covers every op
  * of the program (functions/kernel/), onnxruntime otherwise. The decision is per program and visible in
  * /api/v1/models ("engine"). onnxruntime is instantiated only when a request needs it.
  *
- * Programs are kept per isolate (keyed by model, model hash and target; the least recently used are released
- * beyond a small count, isolates have 128 MB); compiled programs are kept in the blob store (R2) so a cold
- * isolate does not compile again, and the built-in models' class programs come precompiled with the host. With a
+ * Programs are kept per isolate (keyed by model content and target; the least recently used are released beyond
+ * a count and a total of bytes, bounded-map.ts: isolates have 128 MB); compiled programs are kept in the blob
+ * store (R2) so a cold isolate does not compile again, and the built-in models' class programs come precompiled with the host. With a
  * prior, the program is the composition G -> classifier (compiler/prior.ts), keyed by the prior's hash too, and
  * the prior's generator gets a session of its own (decoder).
  */
@@ -20,11 +19,11 @@ import type { PackedProgram } from '../kernel/pack.js';
 import { decodeModel, encodeModel, type OnnxGraph } from '../onnx/model.js';
 import type { PriorRecord } from '../registry/priors.js';
 import { utf8, type BlobStore } from '../registry/store.js';
+import { BoundedMap, idleRelease, type MapLimits } from './bounded-map.js';
 import { sha256Hex } from './hash.js';
 import type { EngineName, ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
 
-const MAX_PROGRAMS = 12;
 /** Part of the stored programs' keys: raised when the compiler emits different (e.g. faster) programs. */
 const PROGRAM_FORMAT = 3;
 
@@ -37,6 +36,8 @@ export interface Program extends GradientRunner {
   fallback?: string;
   /** the whole ascent, with the program to itself */
   ascend(spec: AscentSpec): Promise<AscentResult>;
+  /** bytes it holds now (weights, onnxruntime's session, the kernel's memory) */
+  bytes(): number;
 }
 
 export interface Engines {
@@ -47,26 +48,52 @@ export interface Engines {
   builtinProgram?: (id: string) => PackedProgram | undefined;
 }
 
-function kernelProgram(k: KernelProgram): Program {
+/**
+ * A kernel program keeps its instance's memory, grown to the largest batch it ran (WebAssembly memory never
+ * shrinks): after a computation that left more than KEEP_KERNEL_BYTES, the instance is dropped (garbage once no
+ * request holds it) and the next computation gets a fresh one, so one request with many restarts does not hold
+ * its memory for the isolate's life.
+ */
+const KEEP_KERNEL_BYTES = 8 * 1024 * 1024;
+
+function kernelProgram(create: () => Promise<KernelProgram>, first: KernelProgram): Program {
+  let k: KernelProgram | undefined = first;
+  let queue: Promise<unknown> = Promise.resolve();
+  // one computation at a time, on the current instance (a fresh one after a large computation)
+  const exclusive = <T>(work: (k: KernelProgram) => Promise<T>): Promise<T> => {
+    const turn = queue.then(async () => {
+      const on = (k ??= await create());
+      try {
+        return await on.exclusive(() => work(on));
+      } finally {
+        if (on.memoryBytes > KEEP_KERNEL_BYTES && k === on) k = undefined;
+      }
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
   const program: Program = {
     engine: 'kernel',
-    meta: k.meta,
-    sampleSize: k.sampleSize,
-    classes: k.classes,
-    fixedBatch: typeof k.meta.input.shape[0] === 'number' ? k.meta.input.shape[0] : null,
-    run: async (x, n, w) => k.evaluate(x, n, w),
-    exclusive: (work) => k.exclusive(work),
+    meta: first.meta,
+    sampleSize: first.sampleSize,
+    classes: first.classes,
+    fixedBatch: typeof first.meta.input.shape[0] === 'number' ? first.meta.input.shape[0] : null,
+    // inside `exclusive` (the caller holds the program): the instance of that computation
+    run: async (x, n, w) => (k ??= await create()).evaluate(x, n, w),
+    exclusive: (work) => exclusive(() => work()),
     // pixel space: the whole ascent in the kernel; through a prior: the engine's loop, one kernel evaluation a step
-    ascend: (spec) => k.exclusive(() => (spec.latent ? ascend(program, spec) : k.ascend(spec))),
-    release: async () => {},
+    ascend: (spec) => exclusive((on) => (spec.latent ? ascend(program, spec) : on.ascend(spec))),
+    release: async () => {
+      k = undefined;
+    },
+    bytes: () => first.meta.memory.weightBytes + (k?.memoryBytes ?? 0),
   };
   return program;
 }
 
-/** onnxruntime's runner, created on first use */
+/** onnxruntime's runner, opened on first use, released when evicted and no request uses it */
 function ortProgram(loadOrt: () => Promise<Ort>, bytes: Uint8Array, meta: ProgramMeta, fallback: string): Program {
-  let runner: Promise<GradientRunner> | undefined;
-  const get = () => (runner ??= loadOrt().then((ort) => createRunner(ort, bytes, meta)));
+  const session = idleRelease(() => loadOrt().then((ort) => createRunner(ort, bytes, meta)));
   const dims = meta.input.shape;
   const program: Program = {
     engine: 'onnxruntime',
@@ -75,23 +102,25 @@ function ortProgram(loadOrt: () => Promise<Ort>, bytes: Uint8Array, meta: Progra
     sampleSize: (dims.slice(1) as number[]).reduce((a, b) => a * b, 1),
     classes: meta.classes,
     fixedBatch: typeof dims[0] === 'number' ? dims[0] : null,
-    run: async (x, n, w) => (await get()).run(x, n, w),
-    exclusive: async (work) => (await get()).exclusive(work),
-    ascend: async (spec) => {
-      const r = await get();
-      return r.exclusive(() => ascend(r, spec));
-    },
-    release: async () => {
-      if (runner) await (await runner).release();
-    },
+    run: (x, n, w) => session.use((r) => r.run(x, n, w)),
+    exclusive: (work) => session.use((r) => r.exclusive(work)),
+    ascend: (spec) => session.use((r) => r.exclusive(() => ascend(r, spec))),
+    release: () => session.release(),
+    // the program's bytes, and onnxruntime's copy of the weights once the session is open
+    bytes: () => bytes.byteLength + (session.opened() ? 2 * meta.memory.weightBytes : 0),
   };
   return program;
 }
 
-export class ProgramCache {
-  private readonly entries = new Map<string, Promise<Program>>();
+/** Programs kept per isolate: at most 12, and at most 24 MiB of weights, sessions and kernel memory together. */
+export const PROGRAM_LIMITS: MapLimits = { count: 12, bytes: 24 * 1024 * 1024 };
 
-  constructor(private readonly engines: Engines, private readonly store?: BlobStore) {}
+export class ProgramCache {
+  private readonly entries: BoundedMap<Program>;
+
+  constructor(private readonly engines: Engines, private readonly store?: BlobStore, limits: MapLimits = PROGRAM_LIMITS) {
+    this.entries = new BoundedMap(limits);
+  }
 
   /**
    * The program for `record` maximizing `target` ('logit' | 'logprob' | 'prob' | a tensor name); with `prior`,
@@ -101,22 +130,17 @@ export class ProgramCache {
   runner(record: ModelRecord, target: string, prior?: PriorRecord, engine?: EngineName): Promise<Program> {
     const forced = engine === 'onnxruntime' && record.info.engine === 'kernel';
     const key = `${record.content ?? record.info.id}:${record.info.sha256}:${target}${prior ? `:prior=${prior.info.id}:${prior.info.sha256}` : ''}${forced ? ':onnxruntime' : ''}`;
-    let entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      return entry;
-    }
-    entry = this.build(record, target, prior, forced);
-    entry.catch(() => this.entries.delete(key));
-    this.entries.set(key, entry);
-    while (this.entries.size > MAX_PROGRAMS) {
-      const oldest = this.entries.keys().next().value as string;
-      const evicted = this.entries.get(oldest);
-      this.entries.delete(oldest);
-      evicted?.then((r) => r.release()).catch(() => {});
-    }
-    return entry;
+    return this.entries.get(key, () => this.build(record, target, prior, forced));
+  }
+
+  /** Bytes the kept programs hold (for the load report and tests). */
+  bytes(): number {
+    return this.entries.bytes();
+  }
+
+  /** Evicts beyond the limits after a computation may have grown a program's memory. */
+  settle(): void {
+    this.entries.evict();
   }
 
   private async key(record: ModelRecord, target: string, prior?: PriorRecord): Promise<string> {
@@ -193,7 +217,8 @@ export class ProgramCache {
     if (record.info.engine !== 'kernel') return ort('the model runs on onnxruntime');
     if (onOrt) return ort('onnxruntime was asked for');
     try {
-      return kernelProgram(await KernelProgram.create(instantiate, graph, meta));
+      const create = () => KernelProgram.create(instantiate, graph, meta);
+      return kernelProgram(create, await create());
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
       return ort(e.message);

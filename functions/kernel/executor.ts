@@ -96,6 +96,11 @@ export class KernelProgram {
     return program;
   }
 
+  /** Bytes of the instance's memory (grown to the largest batch run; WebAssembly memory never shrinks). */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
   /** Runs `work` with the program to itself (requests interleave at awaits; the memory holds one job). */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.queue.then(work, work);

@@ -195,6 +195,8 @@ async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, on
   const { p } = run;
   const { plan, record } = p;
   const result = await run.runner.ascend({ ...run.spec, ...(onStep ? { onStep } : {}) });
+  // the program's memory may have grown with this batch: keep the isolate's programs within their bytes
+  c.var.app.programs.settle();
   const broken = nonFinitePart(result);
   if (broken) {
     throw new ApiProblem(422, PROBLEM.nonFinite,
