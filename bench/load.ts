@@ -8,6 +8,7 @@
  * memory of the Worker's workerd process before, after each phase, and after 10 s idle.
  *
  *   npm run load [-- --unique 60 --cached 30]     phase lengths in seconds (defaults: 60 and 30)
+ *   npm run load -- --var CACHE_API:off          a Worker variable for wrangler dev (repeatable)
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -19,6 +20,7 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const UNIQUE_S = arg('unique', 60);
+const VARS = args.flatMap((a, i) => (a === '--var' ? ['--var', args[i + 1]!] : []));
 const CACHED_S = arg('cached', 30);
 const MODELS = ['fashion-mlp', 'fashion-cnn'];
 
@@ -79,7 +81,10 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 
 async function main(): Promise<void> {
   const state = stateFolder();
-  let dev = await startWrangler(state);
+  let dev = await startWrangler(state, undefined, VARS);
+  // the workerd process's memory every 5 s, to see where it grows
+  const timeline: number[] = [];
+  const sampler = setInterval(() => timeline.push(Math.round(rssMb(dev.worker.pid))), 5000);
   const phases: Phase[] = [];
   let identical = 0;
   let rss: { start: number; warm: number; idle: number };
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
 
     await sleep(10_000);
     rss = { start, warm, idle: rssMb(dev.worker.pid) };
+    clearInterval(sampler);
 
     // 20 distinct requests at once, then one at a time on a fresh server
     const distinct = Array.from({ length: 20 }, (_, i) => `/api/v1/maximize?model=${MODELS[i % 2]}&class=${i % 10}&seed=${90_000 + i}&steps=60`);
@@ -108,11 +114,12 @@ async function main(): Promise<void> {
     await dev.stop();
     removeState(state);
     const fresh = stateFolder();
-    dev = await startWrangler(fresh);
+    dev = await startWrangler(fresh, undefined, VARS);
     for (const [i, u] of distinct.entries()) if (same(await body(dev.base, u), together[i]!)) identical++;
     await dev.stop();
     removeState(fresh);
   } catch (e) {
+    clearInterval(sampler);
     await dev.stop();
     throw e;
   }
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
     console.log(`| ${p.name} | ${p.connections} | ${p.seconds} | ${f(p.requests)} | ${f(p.rps, 1)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | ${p.errors} | ${p.timeouts} | ${p.non2xx} | ${f(p.rssAfter)} |`);
   }
   console.log(`\nworkerd RSS: ${f(rss.start)} MB at start, ${f(rss.warm)} MB with both models loaded, ${f(rss.idle)} MB after 10 s idle (growth under load: ${f(rss.idle - rss.warm)} MB)`);
+  console.log(`workerd RSS every 5 s (MB): ${timeline.join(' ')}`);
   console.log(`20 concurrent distinct requests byte-identical to the same requests one at a time: ${identical}/20`);
   const failed = phases.some((p) => p.errors + p.timeouts + p.non2xx > 0) || identical !== 20;
   process.exitCode = failed ? 1 : 0;
