@@ -10,6 +10,10 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/node/**/*.test.ts'],
+          // one process for all files (tfjs, onnxruntime and the compiler load once; the files that need the running
+          // product share one wrangler dev: helpers/server.ts). A file that changes a process-wide setting (the
+          // tfjs backend) restores it.
+          isolate: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

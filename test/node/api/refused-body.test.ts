@@ -4,16 +4,13 @@
  * its 413, and the next POST and GET on the same connection are served.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { grayPng } from '../../hostile/png.js';
-import { startServer, type Server } from '../helpers/server.js';
+import { sharedServer, type Server } from '../helpers/server.js';
 
 let server: Server;
 beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop();
+  server = await sharedServer();
 });
 
 interface Answer {

@@ -1,14 +1,14 @@
 /**
  * The site in a real browser against the real API: `wrangler dev` (workerd) serving the built pages, Chromium
- * clicking through them. One server and one browser for the whole file; full-page screenshots of every page go
- * to test-results/screenshots/ for a person to look at.
+ * clicking through them. One browser for the whole file, the server shared with the other files that need one
+ * (helpers/server.ts); full-page screenshots of every page go to test-results/screenshots/ for a person to look at.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { PROBLEM } from '../../../functions/api/problem.js';
 import { hasChromium, inCi, launchChromium, MISSING, type Browser } from './chromium.js';
-import { ROOT, startServer, type Server } from '../helpers/server.js';
+import { ROOT, sharedServer, type Server } from '../helpers/server.js';
 
 const SHOTS = `${ROOT}test-results/screenshots/`;
 
@@ -23,14 +23,13 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the site in Chromium' : `t
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`The browser tests need Chromium at /usr/bin/chromium, and CI must run them: ${MISSING}.`);
     mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    [server, browser] = await Promise.all([sharedServer(), launchChromium()]);
     context = browser.context;
     base = server.url;
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
   }, 30_000);
 
   /** A new tab that fails the test on script errors; `until`: what page.goto waits for (load: every image too). */

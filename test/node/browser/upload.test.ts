@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, inCi, launchChromium, MISSING, type Browser } from './chromium.js';
-import { ROOT, startServer, type Server } from '../helpers/server.js';
+import { ROOT, sharedServer, type Server } from '../helpers/server.js';
 
 const SHOTS = `${ROOT}test-results/screenshots/`;
 const LABELS = 'tee, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, boot';
@@ -19,12 +19,11 @@ describe.skipIf(!hasChromium && !inCi)(hasChromium ? 'the upload page in Chromiu
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`The browser tests need Chromium at /usr/bin/chromium, and CI must run them: ${MISSING}.`);
     mkdirSync(SHOTS, { recursive: true });
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    [server, browser] = await Promise.all([sharedServer(), launchChromium()]);
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
   }, 30_000);
 
   it('uploads a model with its labels and opens the playground on it', async () => {

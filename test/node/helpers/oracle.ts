@@ -18,12 +18,12 @@ import * as tf from '@tensorflow/tfjs';
 
 export const TOLERANCE = 1e-5;
 
-let ready: Promise<boolean> | undefined;
-
-/** TensorFlow.js on its CPU backend (exact float32 kernels, no GPU/WASM differences). */
+/**
+ * TensorFlow.js on its CPU backend (exact float32 kernels, no GPU/WASM differences). Set on every call: the test
+ * files share one process, and another file may have switched to the wasm backend (setting it again is free).
+ */
 export async function tfCpu(): Promise<typeof tf> {
-  ready ??= tf.setBackend('cpu');
-  if (!(await ready)) throw new Error('the tfjs CPU backend did not initialize');
+  if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs CPU backend did not initialize');
   return tf;
 }
 

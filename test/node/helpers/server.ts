@@ -31,6 +31,8 @@ export interface Server {
   /** the last lines wrangler printed (for failure messages) */
   log(): string;
   stop(): Promise<void>;
+  /** SIGTERM to wrangler and workerd at once, without waiting (for a process that is exiting) */
+  kill(): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,5 +93,31 @@ export async function startServer(timeoutMs = 90_000): Promise<Server> {
     }
     await sleep(250);
   }
-  return { url, log: () => output, stop };
+  const kill = () => {
+    if (exited === undefined && alive(pid)) process.kill(-pid, 'SIGTERM');
+    rmSync(state, { recursive: true, force: true });
+  };
+  return { url, log: () => output, stop, kill };
+}
+
+let shared: Promise<Server> | undefined;
+
+/**
+ * One `wrangler dev` for every test file of this process that asks for it (the node project runs its files in one
+ * process: isolate false in vitest.config.ts), so that each file does not wait for its own to start. Started by
+ * the first caller, stopped when the process ends (SIGTERM from vitest, or a normal exit). Its state is shared:
+ * a file uses it for requests that do not depend on what another file did (uploads get random ids).
+ */
+export function sharedServer(): Promise<Server> {
+  if (!shared) {
+    shared = startServer();
+    shared.then((server) => {
+      process.once('exit', server.kill);
+      process.once('SIGTERM', () => {
+        server.kill();
+        process.exit(143);
+      });
+    }, () => { shared = undefined; });
+  }
+  return shared;
 }

@@ -3,7 +3,7 @@
  * Conv2DBackpropFilter (via the conv2d filter gradient), BatchMatMul with transpose flags, and MaxPoolGrad.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../../../models/train/wasm-fixes.js';
 
 type Data = number[] | number[][] | number[][][] | number[][][][];
@@ -32,6 +32,10 @@ function random(shape: number[], seed: number): Data {
 describe('tfjs wasm backend fixes', () => {
   beforeAll(async () => {
     tf.enableProdMode();
+    await tf.setBackend('cpu');
+  });
+  // the next test file in this process finds tfjs as the others leave it
+  afterAll(async () => {
     await tf.setBackend('cpu');
   });
 

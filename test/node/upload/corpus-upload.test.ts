@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { decode } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOrt } from '../../../functions/hosts/node/ort.js';
 import { loadDigitTestSplit } from '../../../models/train/digits.js';
 import { CORPUS_MISSING, corpus, corpusBytes, corpusPresent, differentiable, preprocessing, type CorpusEntry } from '../helpers/corpus.js';
-import { ROOT, startServer, type Server } from '../helpers/server.js';
+import { ROOT, sharedServer, type Server } from '../helpers/server.js';
 
 const CLASSES = [0, 3, 7];
 const entries = corpus();
@@ -78,11 +78,8 @@ describe('uploading real exports to the running product', () => {
     // onnxruntime (for judging) starts here, not between two requests: its seconds of start-up would leave the
     // server's keep-alive socket idle until the server closes it just as fetch reuses it ("other side closed")
     await loadOrt();
-    server = await startServer();
+    server = await sharedServer();
   }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   const upload = (e: CorpusEntry) => fetch(`${server.url}/api/v1/models?title=${encodeURIComponent(e.file)}&${describeQuery(e)}`, {
     method: 'POST',
