@@ -15,6 +15,7 @@
  */
 import { decode } from 'fast-png';
 import { Unzlib, zlibSync } from 'fflate';
+import { concatBytes } from './bytes.js';
 import type { Raster } from './raster.js';
 
 /** A zlib stream (RFC 1950) of `raw`, what a PNG's IDAT holds. Hosts may bring a native one (workerd: CompressionStream). */
@@ -38,8 +39,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** One chunk: length, type, data, CRC of type and data. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** One chunk: length, type, data, CRC of type and data (PNG spec, 5.3). */
+export function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -92,20 +93,17 @@ export async function encodePng(r: Raster, text: Record<string, string> = {}, de
   view.setUint32(4, r.height * scale);
   header[8] = 8; // bit depth
   header[9] = r.channels === 3 ? 2 : 0; // colour type: truecolour or greyscale
-  const parts = [
-    Uint8Array.from(SIGNATURE),
+  return pngFile(
     chunk('IHDR', header),
     ...Object.entries(text).map(([k, v]) => chunk('tEXt', latin1(`${k}\0${v}`))),
     chunk('IDAT', await deflate(filterRows(r, scale))),
     chunk('IEND', new Uint8Array(0)),
-  ];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  );
+}
+
+/** A PNG file: the signature, then the chunks. */
+export function pngFile(...chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatBytes(Uint8Array.from(SIGNATURE), ...chunks);
 }
 
 export interface PngHeader {

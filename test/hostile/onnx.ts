@@ -4,6 +4,7 @@
  * the reader and the compiler and by the workerd catalogue of hostile uploads.
  */
 import fc from 'fast-check';
+import { concatBytes } from '../../functions/encode/bytes.js';
 import { onnx, type IAttributeProto, type IModelProto, type INodeProto, type ITensorProto } from '../../functions/onnx/proto.js';
 
 export interface HostileFile {
@@ -112,7 +113,7 @@ export function chainModel(count: number, op: string): Uint8Array {
 function emptyNodes(count: number): Uint8Array {
   const graph = new Uint8Array(2 * count);
   for (let i = 0; i < count; i++) graph[2 * i] = 0x0a;
-  return concat(new Uint8Array([0x08, 0x08]), wrap(7, graph));
+  return concatBytes(new Uint8Array([0x08, 0x08]), wrap(7, graph));
 }
 
 /** A value info whose type is a sequence of a sequence of ... `depth` deep (deep recursion in a decoder). */
@@ -123,9 +124,9 @@ function nestedTypes(depth: number): Uint8Array {
     const seq = wrap(1, inner);
     inner = wrap(4, seq);
   }
-  const valueInfo = concat(wrap(1, new TextEncoder().encode('x')), wrap(2, inner));
-  const graph = concat(wrap(1, concat(wrap(4, new TextEncoder().encode('Relu')))), wrap(11, valueInfo));
-  return concat(new Uint8Array([0x08, 0x08]), wrap(7, graph));
+  const valueInfo = concatBytes(wrap(1, new TextEncoder().encode('x')), wrap(2, inner));
+  const graph = concatBytes(wrap(1, concatBytes(wrap(4, new TextEncoder().encode('Relu')))), wrap(11, valueInfo));
+  return concatBytes(new Uint8Array([0x08, 0x08]), wrap(7, graph));
 }
 
 function varint(n: number): number[] {
@@ -139,18 +140,9 @@ function varint(n: number): number[] {
 }
 
 function wrap(field: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concat(new Uint8Array([...varint(field * 8 + 2), ...varint(body.length)]), body);
+  return concatBytes(new Uint8Array([...varint(field * 8 + 2), ...varint(body.length)]), body);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 // ---- fast-check arbitraries ----
 
@@ -269,7 +261,7 @@ export function arbMutation(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
       return b;
     }),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.nat({ max: 64 })).map(([at, n]) => concat(valid.subarray(0, at), valid.subarray(at, at + n), valid.subarray(at))),
+    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.nat({ max: 64 })).map(([at, n]) => concatBytes(valid.subarray(0, at), valid.subarray(at, at + n), valid.subarray(at))),
   );
 }
 

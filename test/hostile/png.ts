@@ -6,29 +6,10 @@
 import fc from 'fast-check';
 import { zlibSync } from 'fflate';
 import { encode } from 'fast-png';
+import { chunk, pngFile as png } from '../../functions/encode/png.js';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** One chunk: length, type, data, CRC (PNG spec, 5.3). */
-export function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
+/** Chunks (length, type, data, CRC) and whole files, written by the product's own PNG writer. */
+export { chunk, png };
 
 export function ihdr(width: number, height: number, depth = 8, colorType = 0, interlace = 0): Uint8Array {
   const d = new Uint8Array(13);
@@ -37,17 +18,6 @@ export function ihdr(width: number, height: number, depth = 8, colorType = 0, in
   view.setUint32(4, height);
   d.set([depth, colorType, 0, 0, interlace], 8);
   return chunk('IHDR', d);
-}
-
-export function png(...chunks: Uint8Array[]): Uint8Array {
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), ...chunks];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export const iend = () => chunk('IEND', new Uint8Array(0));
