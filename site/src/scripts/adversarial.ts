@@ -4,16 +4,16 @@
  * after (maximize, format=json), the trace of the attack (trace-plot.ts), and the attribution (Integrated
  * Gradients, overlay) of the prediction for the original (sample=) and for the result (its 8-bit pixels as x=).
  */
-import { asProblem, getJson, loadModels } from './api.ts';
+import { getJson, loadModels } from './api.ts';
 import { fmtNum, fmtP } from './format.ts';
 import { paramForm } from './param-form.ts';
-import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
+import { bindSampleHint, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
 import { parseSearch, toSearch, type Values } from './query.ts';
 import { resultView, says } from './result-view.ts';
-import { bindRunCycle } from './run-cycle.ts';
+import { bindRunCycle, startWhenLoaded } from './run-cycle.ts';
 import { tracePlot } from './trace-plot.ts';
 import type { MaximizeResult, ParamSpec, PredictResult, SampleJson, SamplesInfo } from './types.ts';
-import { AddressState, byId, el, pageData, showProblem } from './ui.ts';
+import { AddressState, byId, el, pageData } from './ui.ts';
 import { decodeBase64Url, encodeBase64Url } from '../../../functions/encode/base64url.ts';
 import { defaultSteps } from '../../../functions/api/maximize/defaults.ts';
 
@@ -166,29 +166,15 @@ export function initAdversarial(): void {
     },
   });
 
-  const initial = parseSearch(location.search);
-  Promise.all([loadModels(initial.model), samplesInfo()])
-    .then(([list, s]) => {
-      params.models = list;
-      samples = s;
-      picker = mountPicker(byId('picker'), sampleInput, s, 8);
-      applyValues(initial);
-      describeSample();
-      run();
-    })
-    .catch((e: unknown) => {
-      runButton.disabled = true;
-      showProblem(problemBox, asProblem(e));
-    });
-
   // the hint under the index names the chosen image's class
-  const hint = byId('f-sample-hint');
-  const describeSample = () => {
-    const i = Number(sampleInput.value);
-    const label = samples && sampleInput.value.trim() !== '' && Number.isInteger(i) ? labelOfSample(samples, i) : undefined;
-    hint.textContent = label ? `Test image ${i} is a ${label}. Pick a thumbnail or type an index.` : 'Pick a thumbnail or type an index.';
-  };
-  sampleInput.addEventListener('input', describeSample);
-  form.addEventListener('change', describeSample);
-  form.addEventListener('submit', describeSample);
+  const describeSample = bindSampleHint(form, sampleInput, byId('f-sample-hint'), () => samples);
+  const initial = parseSearch(location.search);
+  startWhenLoaded(Promise.all([loadModels(initial.model), samplesInfo()]), ([list, s]) => {
+    params.models = list;
+    samples = s;
+    picker = mountPicker(byId('picker'), sampleInput, s, 8);
+    applyValues(initial);
+    describeSample();
+    run();
+  }, runButton, problemBox);
 }

@@ -6,8 +6,8 @@
 import { ApiError, asProblem, getJson, isAbort, loadModels } from './api.ts';
 import { decodeBase64Url, encodeBase64Url } from '../../../functions/encode/base64url.ts';
 import { fmtNum, fmtP } from './format.ts';
-import { labelOfSample, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
-import { bindRunCycle } from './run-cycle.ts';
+import { bindSampleHint, mountPicker, sampleUrl, samplesInfo, type Picker } from './picker.ts';
+import { bindRunCycle, startWhenLoaded } from './run-cycle.ts';
 import { parseSearch, resolveLabel, toSearch, type Values } from './query.ts';
 import type { ModelInfo, PredictResult, SamplesInfo } from './types.ts';
 import { AddressState, byId, clearProblem, el, modelOptions, pageData, setOptions, showProblem } from './ui.ts';
@@ -292,27 +292,14 @@ export function initExplain(): void {
     },
   });
 
+  const describeSample = bindSampleHint(form, sampleInput, byId('f-sample-hint'), () => samples);
   const initial = parseSearch(location.search);
-  Promise.all([loadModels(initial.model), samplesInfo().catch(() => undefined)])
-    .then(([list, s]) => {
-      models = list;
-      samples = s;
-      if (s) picker = mountPicker(byId('picker'), sampleInput, s, 6);
-      applyValues(initial);
-      describeSample();
-      run();
-    })
-    .catch((e: unknown) => {
-      runButton.disabled = true;
-      showProblem(problemBox, asProblem(e));
-    });
-
-  const hint = byId('f-sample-hint');
-  const describeSample = () => {
-    const i = Number(sampleInput.value);
-    const label = samples && sampleInput.value.trim() !== '' && Number.isInteger(i) ? labelOfSample(samples, i) : undefined;
-    hint.textContent = label ? `Test image ${i} is a ${label}. Pick a thumbnail or type an index.` : 'Pick a thumbnail or type an index.';
-  };
-  sampleInput.addEventListener('input', describeSample);
-  form.addEventListener('change', describeSample);
+  startWhenLoaded(Promise.all([loadModels(initial.model), samplesInfo().catch(() => undefined)]), ([list, s]) => {
+    models = list;
+    samples = s;
+    if (s) picker = mountPicker(byId('picker'), sampleInput, s, 6);
+    applyValues(initial);
+    describeSample();
+    run();
+  }, runButton, problemBox);
 }

@@ -88,3 +88,20 @@ export function mountPicker(container: HTMLElement, input: HTMLInputElement, s: 
   sync();
   return { sync };
 }
+
+/**
+ * The hint under a page's sample input names the chosen test image's class; it follows the input and the form.
+ * Returns the function that refreshes it (for when code sets the input).
+ */
+export function bindSampleHint(form: HTMLFormElement, input: HTMLInputElement, hint: HTMLElement, samples: () => SamplesInfo | undefined): () => void {
+  const describe = () => {
+    const i = Number(input.value);
+    const s = samples();
+    const label = s && input.value.trim() !== '' && Number.isInteger(i) ? labelOfSample(s, i) : undefined;
+    hint.textContent = label ? `Test image ${i} is a ${label}. Pick a thumbnail or type an index.` : 'Pick a thumbnail or type an index.';
+  };
+  input.addEventListener('input', describe);
+  form.addEventListener('change', describe);
+  form.addEventListener('submit', describe);
+  return describe;
+}

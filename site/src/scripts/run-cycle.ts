@@ -3,6 +3,7 @@
  * (debounced, so it stays shareable), Run validates the form and runs, Back/Forward restores the form of that run
  * and shows its result again.
  */
+import { asProblem } from './api.ts';
 import { parseSearch, type Values } from './query.ts';
 import type { Problem } from './types.ts';
 import { showProblem, type AddressState } from './ui.ts';
@@ -57,4 +58,12 @@ export function bindRunCycle(c: RunCycle): () => void {
     void c.compute(c.address.popped());
   });
   return run;
+}
+
+/** A page's start: once `load` gives what the page needs, `start`; when it fails, Run is disabled and the problem shown. */
+export function startWhenLoaded<T>(load: Promise<T>, start: (loaded: T) => void, runButton: HTMLButtonElement, problemBox: HTMLElement): void {
+  load.then(start).catch((e: unknown) => {
+    runButton.disabled = true;
+    showProblem(problemBox, asProblem(e));
+  });
 }
