@@ -43,6 +43,15 @@ const problem = {
   },
 };
 
+/** The problem response for each of these statuses. */
+const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, problem]));
+
+/** A response of these media types. */
+const media = (description: string, ...types: string[]) => ({ description, content: Object.fromEntries(types.map((t) => [t, {}])) });
+
+/** Immutable results (maximize, attribute, exemplars) answer a matching If-None-Match with 304. */
+const notModified = { description: 'Not modified (If-None-Match matched the ETag).' };
+
 export function openApiDocument() {
   return {
     openapi: '3.1.0',
@@ -69,7 +78,7 @@ export function openApiDocument() {
           responses: {
             201: { description: 'The model description, what was recognized, a deleteToken (shown once) and links.' },
             200: { description: 'The same upload already exists: its description.' },
-            400: problem, 401: problem, 413: problem, 415: problem, 422: problem,
+            ...problems(400, 401, 413, 415, 422),
           },
         },
       },
@@ -77,13 +86,13 @@ export function openApiDocument() {
         get: {
           summary: 'One model',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'The model description.' }, 404: problem },
+          responses: { 200: { description: 'The model description.' }, ...problems(404) },
         },
         delete: {
           summary: 'Delete an uploaded model',
           description: 'Needs "Authorization: Bearer <token>": the deleteToken returned by the upload, or the deployment\'s upload token.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 204: { description: 'Deleted.' }, 401: problem, 403: problem, 404: problem },
+          responses: { 204: { description: 'Deleted.' }, ...problems(401, 403, 404) },
         },
       },
       '/api/v1/maximize': {
@@ -92,9 +101,9 @@ export function openApiDocument() {
           description: 'Runs a fixed budget of projected gradient-ascent steps with the analytic gradient of the model. The result is deterministic: the same query gives the same bytes, with a strong ETag and immutable caching. A PNG result carries its numbers in headers: X-Ascent-Probability (of the class), X-Ascent-Predicted (the class index the model predicts for the image) and X-Ascent-Objective; X-Ascent-Params is the canonical query.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
           responses: {
-            200: { description: 'A PNG (format=png), JSON (format=json) or an animated GIF of the ascent (format=gif: `frames` frames at log- or evenly spaced steps, looping, the last frame the PNG\'s pixels; the same headers as the PNG).', content: { 'image/png': {}, 'application/json': {}, 'image/gif': {} } },
-            304: { description: 'Not modified (If-None-Match matched the ETag).' },
-            400: problem, 404: problem, 422: problem,
+            200: media('A PNG (format=png), JSON (format=json) or an animated GIF of the ascent (format=gif: `frames` frames at log- or evenly spaced steps, looping, the last frame the PNG\'s pixels; the same headers as the PNG).', 'image/png', 'application/json', 'image/gif'),
+            304: notModified,
+            ...problems(400, 404, 422),
           },
         },
       },
@@ -102,13 +111,13 @@ export function openApiDocument() {
         get: {
           summary: 'Class probabilities of one image',
           parameters: parameters(predictQuery as unknown as QuerySchema),
-          responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, 400: problem, 404: problem },
+          responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, ...problems(400, 404) },
         },
         post: {
           summary: 'Class probabilities of a PNG image',
           parameters: parameters(predictQuery.pick({ model: true }) as unknown as QuerySchema),
           requestBody: { required: true, content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
-          responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, 400: problem, 404: problem, 413: problem, 415: problem },
+          responses: { 200: { description: 'probabilities, logits, predicted class, top 5.' }, ...problems(400, 404, 413, 415) },
         },
       },
       '/api/v1/attribute': {
@@ -117,9 +126,9 @@ export function openApiDocument() {
           description: 'A saliency map of a shipped test image (sample) or of pixels in the URL (x): gradient, gradient x input, SmoothGrad, Integrated Gradients or Grad-CAM, computed with the analytic gradient of the model (several inputs of a method run as one batch). Deterministic, with a strong ETag and immutable caching, like maximize. A PNG heatmap carries its numbers in headers: X-Ascent-Class (the class explained), X-Ascent-Predicted, X-Ascent-Probability (of the class explained) and, for integrated, X-Ascent-Completeness (|sum of attributions - (f(x) - f(baseline))| / |f(x) - f(baseline)|). JSON: attribution {shape, layout, data} in the input\'s layout, probabilities of the input, the method\'s parameters, completeness for integrated, cam {layer, shape, data} for gradcam.',
           parameters: parameters(attributeQuery as unknown as QuerySchema),
           responses: {
-            200: { description: 'A PNG heatmap (format=png) or JSON (format=json).', content: { 'image/png': {}, 'application/json': {} } },
-            304: { description: 'Not modified (If-None-Match matched the ETag).' },
-            400: problem, 404: problem, 422: problem,
+            200: media('A PNG heatmap (format=png) or JSON (format=json).', 'image/png', 'application/json'),
+            304: notModified,
+            ...problems(400, 404, 422),
           },
         },
         post: {
@@ -127,7 +136,7 @@ export function openApiDocument() {
           description: 'The same with the image as a PNG body of the model\'s size (colour to gray by luminance for gray models). Shares its cache entries with the GET of the same pixels in x; the JSON\'s url is that GET.',
           parameters: parameters(attributeQuery.omit({ sample: true, x: true }) as unknown as QuerySchema),
           requestBody: { required: true, content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
-          responses: { 200: { description: 'A PNG heatmap or JSON.', content: { 'image/png': {}, 'application/json': {} } }, 400: problem, 404: problem, 413: problem, 415: problem, 422: problem },
+          responses: { 200: media('A PNG heatmap or JSON.', 'image/png', 'application/json'), ...problems(400, 404, 413, 415, 422) },
         },
       },
       '/api/v1/maximize/events': {
@@ -135,7 +144,7 @@ export function openApiDocument() {
           summary: 'The same computation, streamed as server-sent events',
           description: 'Takes the parameters of /api/v1/maximize. Sends `progress` events ({step, steps, objective[], probability[]}, about 64 of them), then one `result` event (the format=json body) or one `error` event (problem details). A cached result is sent at once; a computed one is cached in both formats, so the image URL is then a cache hit. Problems found before computing (bad parameters, a unit the tensor does not have, a request over the budget) are ordinary 4xx responses.',
           parameters: parameters(maximizeQuery as unknown as QuerySchema),
-          responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, 400: problem, 404: problem },
+          responses: { 200: media('text/event-stream', 'text/event-stream'), ...problems(400, 404, 422) },
         },
       },
       '/api/v1/exemplars': {
@@ -144,9 +153,9 @@ export function openApiDocument() {
           description: 'Ranks every shipped test image by the model\'s score for the class (the logit by default) and returns the k best (order=top) or worst (order=bottom): a grid PNG (best first, row by row; X-Ascent-Samples lists the indices) or JSON {items: [{sample, score, probability, class, label}]} (label: the dataset\'s label of the image). For built-in models and uploads whose input is a 28x28 single-channel image. Deterministic and cached like maximize (ETag, immutable).',
           parameters: parameters(exemplarsQuery as unknown as QuerySchema),
           responses: {
-            200: { description: 'A grid PNG or JSON.', content: { 'image/png': {}, 'application/json': {} } },
-            304: { description: 'Not modified (If-None-Match matched the ETag).' },
-            400: problem, 404: problem, 422: problem,
+            200: media('A grid PNG or JSON.', 'image/png', 'application/json'),
+            304: notModified,
+            ...problems(400, 404, 422),
           },
         },
       },
@@ -157,7 +166,7 @@ export function openApiDocument() {
         get: {
           summary: 'One test image',
           parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }, ...parameters(sampleQuery as unknown as QuerySchema)],
-          responses: { 200: { description: 'JSON {index, class, label, height, width, x (base64url pixels)} or a PNG', content: { 'application/json': {}, 'image/png': {} } }, 404: problem },
+          responses: { 200: media('JSON {index, class, label, height, width, x (base64url pixels)} or a PNG', 'application/json', 'image/png'), ...problems(404) },
         },
       },
       '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
