@@ -4,14 +4,13 @@
  * CPU clock. Also the arithmetic floor's rate: the kernel's own matrix product on large matrices (512 x 512 x 512,
  * one thread, f32x4), the best rate this machine reaches in wasm SIMD.
  */
-import { ascend, type AscentSpec } from '../functions/engine/ascent.js';
-import { NO_REGULARIZATION } from '../functions/engine/regularizers.js';
+import { ascend } from '../functions/engine/ascent.js';
 import { KernelProgram } from '../functions/kernel/executor.js';
 import { instantiateKernel } from '../functions/hosts/node/kernel.js';
 import { builtinProgram } from '../functions/hosts/node/programs.js';
 import type { GradientRunner } from '../functions/engine/runner.js';
 import type { BuiltinId } from './models.js';
-import { CLASS, LR, STEPS, WARMUP, WARMUP_QUICK, defaultStarts, objectiveWeights } from './node-engine.js';
+import { WARMUP, WARMUP_QUICK, maximizeSpec } from './node-engine.js';
 import { cpuNowMs, median, timed, warmUntilSettled, type Timing } from './stats.js';
 
 export interface KernelRow {
@@ -22,23 +21,6 @@ export interface KernelRow {
   /** CPU ms of the 257 evaluations of a request (the gradient program alone, one call each) */
   programMs: number;
   probability: number;
-}
-
-export function maximizeSpec(batch: number): AscentSpec {
-  return {
-    layout: { height: 28, width: 28, channels: 1, channelsLast: false },
-    grid: { min: 0, max: 1 },
-    constraints: { min: 0, max: 1, eps: 0, norm: 'linf' },
-    optimizer: 'adam',
-    lr: LR,
-    steps: STEPS,
-    regularization: NO_REGULARIZATION,
-    starts: defaultStarts(batch),
-    batch,
-    weights: objectiveWeights(batch),
-    traceClass: Array(batch).fill(CLASS),
-    seed: 0,
-  };
 }
 
 export async function kernelProgram(model: BuiltinId): Promise<KernelProgram> {

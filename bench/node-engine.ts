@@ -63,17 +63,9 @@ export function defaultStarts(batch: number, size = 784): Float32Array {
   return Float32Array.from({ length: batch * size }, () => Math.min(1, Math.max(0, 0.5 + random.normal() / 6)));
 }
 
-/** The warm-up every runtime gets: requests until the CPU per request settles (stats.ts warmUntilSettled). */
-export const WARMUP = { window: 3, minRuns: 6, maxRuns: 40, maxMs: 30_000 };
-export const WARMUP_QUICK = { window: 2, minRuns: 4, maxRuns: 12, maxMs: 10_000 };
-
-export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick: boolean }): Promise<NodeEngineRow> {
-  const ort = await loadOrt();
-  const m = builtinModel(model);
-  const program = compileGradient(m.bytes, { input: m.input!, output: m.output! });
-  const runner = await createRunner(ort, encodeProgram(program), programMeta(program));
-  const size = runner.sampleSize;
-  const spec: AscentSpec = {
+/** The default maximize request of a built-in model (28x28 gray in [0, 1], Adam) as `batch` restarts of class 7. */
+export function maximizeSpec(batch: number, size = 784, classes = 10): AscentSpec {
+  return {
     layout: { height: 28, width: 28, channels: 1, channelsLast: false },
     grid: { min: 0, max: 1 },
     constraints: { min: 0, max: 1, eps: 0, norm: 'linf' },
@@ -83,10 +75,22 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
     regularization: NO_REGULARIZATION,
     starts: defaultStarts(batch, size),
     batch,
-    weights: objectiveWeights(batch, runner.classes),
+    weights: objectiveWeights(batch, classes),
     traceClass: Array(batch).fill(CLASS),
     seed: 0,
   };
+}
+
+/** The warm-up every runtime gets: requests until the CPU per request settles (stats.ts warmUntilSettled). */
+export const WARMUP = { window: 3, minRuns: 6, maxRuns: 40, maxMs: 30_000 };
+export const WARMUP_QUICK = { window: 2, minRuns: 4, maxRuns: 12, maxMs: 10_000 };
+
+export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick: boolean }): Promise<NodeEngineRow> {
+  const ort = await loadOrt();
+  const m = builtinModel(model);
+  const program = compileGradient(m.bytes, { input: m.input!, output: m.output! });
+  const runner = await createRunner(ort, encodeProgram(program), programMeta(program));
+  const spec = maximizeSpec(batch, runner.sampleSize, runner.classes);
   try {
     const warm = await warmUntilSettled(async () => (await timed(() => ascend(runner, spec))).cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
     // about 10 s of measured requests (3 s with --quick), 5 to 15 of them (3 to 8)
@@ -135,7 +139,7 @@ export async function nodeEngine(model: BuiltinId, batch: 1 | 10, opts: { quick:
       replay.push(cpuNowMs() - c0);
     }
     // and a constant input (uniform images make max-pool and ReLU masks predictable: faster)
-    const x = new Float32Array(batch * size).fill(0.5);
+    const x = new Float32Array(batch * runner.sampleSize).fill(0.5);
     const constant: number[] = [];
     for (let i = 0; i < Math.ceil(reps / 2); i++) {
       const c0 = cpuNowMs();
