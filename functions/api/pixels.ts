@@ -54,6 +54,18 @@ export function samplePixels(samples: Samples | undefined, index: number, layout
 }
 
 /**
+ * The image a GET names: a shipped test image (`sample`) or pixels in the URL (`x`), exactly one of the two
+ * (`orPng`: the endpoint also takes a PNG body, and the message says so).
+ */
+export function queryPixels(samples: Samples | undefined, q: { sample?: number | undefined; x?: string | undefined }, layout: ImageLayout, model: string, orPng = false): Uint8Array {
+  if ((q.sample === undefined) === (q.x === undefined)) {
+    throw new ApiProblem(400, PROBLEM.badParameter,
+      `Give exactly one of "sample" (a test image index) or "x" (base64url pixels)${orPng ? ', or POST a PNG' : ''}.`, { parameter: q.x === undefined ? 'sample' : 'x' });
+  }
+  return q.sample !== undefined ? samplePixels(samples, q.sample, layout, model) : urlPixels(q.x!, layout);
+}
+
+/**
  * Shrinks a raster by an integer factor k, each k x k block to its mean: undoes the nearest-neighbour enlargement
  * of the API's own PNGs (scale=k) exactly.
  */

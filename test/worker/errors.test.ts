@@ -45,8 +45,8 @@ const cases: [string, number, string | null, RegExp][] = [
   [`${M}&class=7&scale=100`, 400, 'scale', /<= 32/],
   ['/api/v1/maximize?model=nope&class=1', 404, 'model', /no model "nope"/],
   [`/api/v1/maximize?model=fashion-cnn&class=7&steps=4096&restarts=64`, 422, null, /needs about [\d,]+ ms of CPU time; the limit is 5,000 ms/],
-  ['/api/v1/predict?model=fashion-mlp', 400, 'x', /exactly one/],
-  ['/api/v1/predict?model=fashion-mlp&sample=1&x=AAAA', 400, 'sample', /exactly one/],
+  ['/api/v1/predict?model=fashion-mlp', 400, 'sample', /exactly one/],
+  ['/api/v1/predict?model=fashion-mlp&sample=1&x=AAAA', 400, 'x', /exactly one/],
   ['/api/v1/samples/1000', 404, 'index', /no test image/],
   ['/api/v1/samples/abc', 404, 'index', /no test image/],
 ];

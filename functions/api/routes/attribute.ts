@@ -23,7 +23,7 @@ import { readPngBody, requireModel } from '../http.js';
 import { attributeQuery } from '../params/attribute.js';
 import { MAX_IMAGE_BYTES } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
-import { pngPixels, samplePixels, urlPixels } from '../pixels.js';
+import { pngPixels, queryPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
 
@@ -103,11 +103,8 @@ export const attributeRoute = new Hono<AppEnv>()
     const q = parseQuery(new URL(c.req.url), attributeQuery);
     const record = await requireModel(c, q.model);
     const layout = layoutOf(record.info.input);
-    if ((q.sample === undefined) === (q.x === undefined)) {
-      throw new ApiProblem(400, PROBLEM.badParameter, 'Give exactly one of "sample" (a test image index) or "x" (base64url pixels), or POST a PNG.', { parameter: q.x === undefined ? 'sample' : 'x' });
-    }
+    const pixels = queryPixels(c.var.app.samples(), q, layout, record.info.id, true);
     const source: ImageSource = q.sample !== undefined ? { sample: q.sample } : { pixels: true };
-    const pixels = q.sample !== undefined ? samplePixels(c.var.app.samples(), q.sample, layout, record.info.id) : urlPixels(q.x!, layout);
     return respond(c, record, planAttribute(q, record.info, pixels, source));
   })
   .post('/', async (c) => {

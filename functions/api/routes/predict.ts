@@ -14,7 +14,7 @@ import { checkBudget } from '../budget.js';
 import { readPngBody, requireModel } from '../http.js';
 import { MAX_IMAGE_BYTES, predictQuery } from '../params/predict.js';
 import { parseQuery } from '../params/query.js';
-import { pixelsToInput, pngPixels, samplePixels, urlPixels } from '../pixels.js';
+import { pixelsToInput, pngPixels, queryPixels } from '../pixels.js';
 import { ApiProblem, PROBLEM } from '../problem.js';
 import { rateLimit } from '../rate-limit.js';
 
@@ -49,13 +49,10 @@ export const predictRoute = new Hono<AppEnv>()
     const q = parseQuery(new URL(c.req.url), predictQuery);
     const record = await requireModel(c, q.model);
     const layout = layoutOf(record.info.input);
-    if ((q.sample === undefined) === (q.x === undefined)) {
-      throw new ApiProblem(400, PROBLEM.badParameter, 'Give exactly one of "sample" (a test image index) or "x" (base64url pixels).', { parameter: q.x === undefined ? 'x' : 'sample' });
-    }
-    if (q.x !== undefined) return predict(c, record, urlPixels(q.x, layout), { source: 'x' });
     const samples = c.var.app.samples();
+    const pixels = queryPixels(samples, q, layout, record.info.id);
+    if (q.x !== undefined) return predict(c, record, pixels, { source: 'x' });
     const k = q.sample!;
-    const pixels = samplePixels(samples, k, layout, record.info.id);
     return predict(c, record, pixels, { source: 'sample', sample: { index: k, class: samples!.labels[k], label: record.info.labels[samples!.labels[k]!] } });
   })
   .post('/', async (c) => {
