@@ -72,6 +72,13 @@ async function judge(e: CorpusEntry, png: Uint8Array, scale: number): Promise<nu
   return ex.map((v) => v / s);
 }
 
+/**
+ * Every request on a connection of its own (Connection: close): wrangler dev's proxy closes the connection an
+ * upload's response went out on, and a fetch that reuses it fails with "other side closed".
+ */
+const send = (url: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' } });
+
 describe('uploading real exports to the running product', () => {
   let server: Server;
   beforeAll(async () => {
@@ -81,7 +88,7 @@ describe('uploading real exports to the running product', () => {
     server = await sharedServer();
   }, 120_000);
 
-  const upload = (e: CorpusEntry) => fetch(`${server.url}/api/v1/models?title=${encodeURIComponent(e.file)}&${describeQuery(e)}`, {
+  const upload = (e: CorpusEntry) => send(`${server.url}/api/v1/models?title=${encodeURIComponent(e.file)}&${describeQuery(e)}`, {
     method: 'POST',
     body: bytesOf(e),
     headers: { 'content-type': 'application/octet-stream' },
@@ -95,7 +102,7 @@ describe('uploading real exports to the running product', () => {
     expect(r.status, info.detail).toBe(201);
     expect(info.id).toMatch(/^u-[0-9a-f]{32}$/);
     for (const k of CLASSES) {
-      const m = await fetch(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}`);
+      const m = await send(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}`);
       expect(m.status).toBe(200);
       // the 22 MFLOP CNN runs its default 256 steps within the default CPU budget: no steps left out, no warning
       if (e === TORCH_CNN) expect(m.headers.get('x-ascent-warning')).toBeNull();
@@ -103,7 +110,7 @@ describe('uploading real exports to the running product', () => {
       const p = await judge(e, png, 8);
       expect(p[k], `${e.file} class ${k}: ${p.map((v) => v.toFixed(3)).join(' ')}`).toBeGreaterThanOrEqual(0.99);
       // preset=natural: never a black square; an image the model gives another class says so
-      const n = await fetch(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}&preset=natural`);
+      const n = await send(`${server.url}/api/v1/maximize?model=${info.id}&class=${k}&preset=natural`);
       expect(n.status).toBe(200);
       const natural = new Uint8Array(await n.arrayBuffer());
       const levels = decode(natural).data;
@@ -121,7 +128,7 @@ describe('uploading real exports to the running product', () => {
     expect(again.status).toBe(201);
     const second = ((await again.json()) as { id: string }).id;
     expect(second).not.toBe(info.id);
-    const [first, twin] = await Promise.all([info.id, second].map((id) => fetch(`${server.url}/api/v1/maximize?model=${id}&class=${CLASSES[0]}`)));
+    const [first, twin] = await Promise.all([info.id, second].map((id) => send(`${server.url}/api/v1/maximize?model=${id}&class=${CLASSES[0]}`)));
     expect(twin!.status).toBe(200);
     expect(decode(new Uint8Array(await twin!.arrayBuffer())).data).toEqual(decode(new Uint8Array(await first!.arrayBuffer())).data);
   });
@@ -129,19 +136,6 @@ describe('uploading real exports to the running product', () => {
   it.skipIf(!corpusPresent)('preset=natural: the original models classify 29 of the 30 images as their class (README)', () => {
     expect(naturalRecognized).toBe(29);
   });
-
-  /**
-   * A GET that is sent again once when the keep-alive connection it went out on was closed by the server (as
-   * browsers do for idempotent requests): wrangler dev's proxy closes the connection of an upload's response.
-   */
-  const getOnce = async (url: string): Promise<Response> => {
-    try {
-      return await fetch(url);
-    } catch (e) {
-      if ((e as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw e;
-      return fetch(url);
-    }
-  };
 
   it.each(entries.filter(differentiable).map((e) => [e.file, e] as const))('%s: every attribution method explains a test digit', async (_f, e) => {
     const info = (await (await upload(e)).json()) as { id: string; input: { shape: number[] } };
@@ -152,7 +146,7 @@ describe('uploading real exports to the running product', () => {
     const x = Buffer.from(pixels).toString('base64url');
     const convolutional = Object.keys(e.op_types).includes('Conv');
     for (const method of ['gradient', 'gradxinput', 'smoothgrad', 'integrated', 'gradcam']) {
-      const r = await getOnce(`${server.url}/api/v1/attribute?model=${info.id}&x=${x}&method=${method}&format=json`);
+      const r = await send(`${server.url}/api/v1/attribute?model=${info.id}&x=${x}&method=${method}&format=json`);
       const body = (await r.json()) as { class: number; attribution: { data: number[] }; completeness?: { relative: number }; cam?: { layer: string }; parameter?: string; detail?: string };
       if (method === 'gradcam' && !convolutional) {
         expect(r.status, body.detail).toBe(400);
@@ -184,7 +178,7 @@ describe('uploading real exports to the running product', () => {
   });
 
   it('keeps uploads out of the public list', async () => {
-    const list = (await (await fetch(`${server.url}/api/v1/models`)).json()) as { models: { id: string }[] };
+    const list = (await (await send(`${server.url}/api/v1/models`)).json()) as { models: { id: string }[] };
     expect(list.models.map((m) => m.id).sort()).toEqual(['fashion-cnn', 'fashion-mlp']);
   });
 });
