@@ -23,11 +23,10 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/worker/**/*.test.ts'],
-          // one workerd for all files: each file in its own would load the Worker's modules again (onnxruntime's
-          // 14 MB of wasm, the models: about a minute a file on 2 cores). Each file gets an empty bucket (setup.ts)
-          // and a new Worker where it needs other bindings (createWorker); the Cache API is shared, so a test that
-          // expects a miss uses a query no other file asks.
-          isolate: false,
+          // each file in a workerd isolate of its own (the default): in one long-lived shared isolate, workerd
+          // 1.20260426 was seen to spin in its incremental GC sweeper (cppgc IncrementalSweepTask) and never return to
+          // the test. Each file gets an empty bucket (setup.ts) and a new Worker where it needs other bindings
+          // (createWorker).
           setupFiles: ['test/worker/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
