@@ -1,7 +1,6 @@
 /**
- * The workerd test files share one workerd (isolate: false in vitest.config.ts: each file would otherwise pay
- * seconds of module loading). Each file still starts with an empty MODELS bucket, as a new deployment has, so
- * what one file uploads never shows in another file's listings.
+ * Each workerd test file starts with an empty MODELS bucket, as a new deployment has, so what one file uploads
+ * never shows in another file's listings.
  */
 import { env } from 'cloudflare:test';
 import { beforeAll } from 'vitest';
