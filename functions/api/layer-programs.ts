@@ -9,8 +9,8 @@ import { createRunner, runnerOutputs, type GradientRunner, type RunnerOptions } 
 import type { Ort } from '../engine/ort-types.js';
 import { utf8, type BlobStore } from '../registry/store.js';
 import type { ModelRecord } from '../registry/types.js';
-import { batchShape } from '../engine/session.js';
-import { BoundedMap, idleRelease, type Kept, type MapLimits } from './bounded-map.js';
+import { BoundedMap, type MapLimits } from './bounded-map.js';
+import { keptRunner, type KeptRunner } from './kept-runner.js';
 import { sha256Hex } from './hash.js';
 
 /** Part of the stored programs' keys: raised when the compiler emits different programs. */
@@ -19,24 +19,6 @@ const OPTIONS: RunnerOptions = { inputGradient: false };
 
 /** Grad-CAM programs kept per isolate: at most 6, and 16 MiB of programs and sessions together. */
 export const LAYER_PROGRAM_LIMITS: MapLimits = { count: 6, bytes: 16 * 1024 * 1024 };
-
-type KeptRunner = GradientRunner & Kept;
-
-/** A layer program whose onnxruntime session opens on first use and closes when evicted and idle. */
-function keptRunner(open: () => Promise<GradientRunner>, bytes: Uint8Array, meta: ProgramMeta): KeptRunner {
-  const session = idleRelease(open);
-  const { sampleSize, fixedBatch } = batchShape(meta);
-  return {
-    meta,
-    sampleSize,
-    classes: meta.classes,
-    fixedBatch,
-    run: (x, n, w) => session.use((r) => r.run(x, n, w)),
-    exclusive: (work) => session.use((r) => r.exclusive(work)),
-    release: () => session.release(),
-    bytes: () => bytes.byteLength + (session.opened() ? 2 * meta.memory.weightBytes : 0),
-  };
-}
 
 export class LayerPrograms {
   private readonly entries: BoundedMap<KeptRunner>;

@@ -19,7 +19,8 @@ import type { PackedProgram } from '../kernel/pack.js';
 import { decodeModel, encodeModel, type OnnxGraph } from '../onnx/model.js';
 import type { PriorRecord } from '../registry/priors.js';
 import { utf8, type BlobStore } from '../registry/store.js';
-import { BoundedMap, idleRelease, type MapLimits } from './bounded-map.js';
+import { BoundedMap, type MapLimits } from './bounded-map.js';
+import { keptRunner } from './kept-runner.js';
 import { sha256Hex } from './hash.js';
 import type { EngineName, ModelRecord } from '../registry/types.js';
 import type { Ort } from '../engine/ort-types.js';
@@ -91,25 +92,15 @@ function kernelProgram(create: () => Promise<KernelProgram>, first: KernelProgra
   return program;
 }
 
-/** onnxruntime's runner, opened on first use, released when evicted and no request uses it */
+/** onnxruntime's runner, opened on first use, released when evicted and no request uses it (kept-runner.ts) */
 function ortProgram(loadOrt: () => Promise<Ort>, bytes: Uint8Array, meta: ProgramMeta, fallback: string): Program {
-  const session = idleRelease(() => loadOrt().then((ort) => createRunner(ort, bytes, meta)));
-  const dims = meta.input.shape;
-  const program: Program = {
+  const kept = keptRunner(() => loadOrt().then((ort) => createRunner(ort, bytes, meta)), bytes, meta);
+  return {
+    ...kept,
     engine: 'onnxruntime',
     fallback,
-    meta,
-    sampleSize: (dims.slice(1) as number[]).reduce((a, b) => a * b, 1),
-    classes: meta.classes,
-    fixedBatch: typeof dims[0] === 'number' ? dims[0] : null,
-    run: (x, n, w) => session.use((r) => r.run(x, n, w)),
-    exclusive: (work) => session.use((r) => r.exclusive(work)),
-    ascend: (spec) => session.use((r) => r.exclusive(() => ascend(r, spec))),
-    release: () => session.release(),
-    // the program's bytes, and onnxruntime's copy of the weights once the session is open
-    bytes: () => bytes.byteLength + (session.opened() ? 2 * meta.memory.weightBytes : 0),
+    ascend: (spec) => kept.use((r) => r.exclusive(() => ascend(r, spec))),
   };
-  return program;
 }
 
 /** Programs kept per isolate: at most 12, and at most 24 MiB of weights, sessions and kernel memory together. */
