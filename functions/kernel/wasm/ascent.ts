@@ -19,6 +19,11 @@ import { run } from './interpreter';
 @inline function rf(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
 @inline function wf(p: usize, i: i32, v: f64): void { store<f32>(p + (<usize>i << 2), <f32>v); }
 
+/** lanes 2 and 3 of a f32x4 in lanes 0 and 1 (for f64x2.promote_low_f32x4) */
+@inline function high(v: v128): v128 { return v128.shuffle<f32>(v, v, 2, 3, 2, 3); }
+/** two f64x2 rounded to f32 (as <f32> rounds) into one f32x4: lo's lanes, then hi's */
+@inline function join(lo: v128, hi: v128): v128 { return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5); }
+
 /** The gradient program over all samples: gradient into J_G, logits into J_LOGITS, objective into J_OBJECTIVE. */
 export function evaluate(job: usize, input: usize): void {
   const n = ji(job, J_BATCH), size = ji(job, J_SIZE), chunk = ji(job, J_CHUNK);
@@ -156,7 +161,25 @@ function optimizerStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
     const corrections = jp(job, J_ADAM) + (<usize>(t - 1) << 4);
     const c1 = load<f64>(corrections), c2 = load<f64>(corrections, 8);
     const b1 = 0.9, b2 = 0.999;
-    for (let i = o; i < end; i++) {
+    let i = o;
+    // four pixels at a time in two f64x2 halves: the same IEEE operations, in the same order, as the loop below
+    const vb1 = f64x2.splat(b1), vb1c = f64x2.splat(1 - b1), vb2 = f64x2.splat(b2), vb2c = f64x2.splat(1 - b2);
+    const vlr = f64x2.splat(lr), vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2), veps = f64x2.splat(eps);
+    for (; i + 4 <= end; i += 4) {
+      const at = <usize>i << 2;
+      const g4 = v128.load(G + at), m4 = v128.load(M + at), v4 = v128.load(V + at), x4 = v128.load(X + at);
+      const gl = f64x2.promote_low_f32x4(g4), gh = f64x2.promote_low_f32x4(high(g4));
+      const ml = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(m4)), f64x2.mul(vb1c, gl));
+      const mh = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(high(m4))), f64x2.mul(vb1c, gh));
+      const vl = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(v4)), f64x2.mul(f64x2.mul(vb2c, gl), gl));
+      const vh = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(high(v4))), f64x2.mul(f64x2.mul(vb2c, gh), gh));
+      const xl = f64x2.add(f64x2.promote_low_f32x4(x4), f64x2.div(f64x2.mul(f64x2.mul(vlr, ml), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vl, vc2)), veps)));
+      const xh = f64x2.add(f64x2.promote_low_f32x4(high(x4)), f64x2.div(f64x2.mul(f64x2.mul(vlr, mh), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vh, vc2)), veps)));
+      v128.store(M + at, join(ml, mh));
+      v128.store(V + at, join(vl, vh));
+      v128.store(X + at, join(xl, xh));
+    }
+    for (; i < end; i++) {
       const gi = rf(G, i);
       const mi = b1 * rf(M, i) + (1 - b1) * gi;
       const vi = b2 * rf(V, i) + (1 - b2) * gi * gi;
@@ -254,7 +277,17 @@ function project(job: usize, X: usize, X0: usize, o: i32): void {
       wf(X, i, v < lo ? lo : v > hi ? hi : v);
     }
   } else {
-    for (let i = o; i < end; i++) {
+    let i = o;
+    // pmax(v, min) = v < min ? min : v and pmin(v, max) = max < v ? max : v, in f64 as below
+    const vmin = f64x2.splat(min), vmax = f64x2.splat(max);
+    for (; i + 4 <= end; i += 4) {
+      const at = <usize>i << 2;
+      const x4 = v128.load(X + at);
+      const l = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(x4), vmin), vmax);
+      const h = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(high(x4)), vmin), vmax);
+      v128.store(X + at, join(l, h));
+    }
+    for (; i < end; i++) {
       const v = rf(X, i);
       wf(X, i, v < min ? min : v > max ? max : v);
     }

@@ -9,10 +9,10 @@
 
 @inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
 
-/** One row of A (M = 1): strips of 16 columns held in registers, zero entries of A skipped (ReLU outputs). */
-function nnRow(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): void {
+/** One row of A (M = 1), columns n0..N: strips of 16 columns held in registers, zero entries of A skipped (ReLU outputs). */
+function nnRowFrom(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usize): void {
   const rowB = <usize>N << 2;
-  let n = 0;
+  let n = n0;
   for (; n + 16 <= N; n += 16) {
     const yp = y + (<usize>n << 2);
     let c0 = v128.load(yp, 0);
@@ -54,12 +54,24 @@ function nnRow(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): 
   }
 }
 
-/** Four rows of A at once: a 4 x 8 block of Y in registers, each B load used four times. */
+/** lane j of v in all four lanes (one shuffle, no memory access) */
+@inline function lane0(v: v128): v128 { return v128.shuffle<f32>(v, v, 0, 0, 0, 0); }
+@inline function lane1(v: v128): v128 { return v128.shuffle<f32>(v, v, 1, 1, 1, 1); }
+@inline function lane2(v: v128): v128 { return v128.shuffle<f32>(v, v, 2, 2, 2, 2); }
+@inline function lane3(v: v128): v128 { return v128.shuffle<f32>(v, v, 3, 3, 3, 3); }
+
+/**
+ * Four rows of A at once: a 4 x 8 block of Y in registers, each B load used four times, A read two k at a time
+ * (one 64-bit load per row, its lanes broadcast by shuffles; 15 vector registers live, so none spills). Each element still sums over k in order.
+ * Fewer loads per multiply matter where every memory access is bounds-checked (workerd runs WebAssembly so).
+ */
 function nnRows4(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): void {
   const rowA = <usize>K << 2;
   const rowB = <usize>N << 2;
   const a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
   const y0 = y, y1 = y + rowB, y2 = y + 2 * rowB, y3 = y + 3 * rowB;
+  const k2 = k0 + ((k1 - k0) & ~1);
+  const rowB2 = rowB << 1;
   let n = 0;
   for (; n + 8 <= N; n += 8) {
     const o = <usize>n << 2;
@@ -68,7 +80,25 @@ function nnRows4(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize)
     let c20 = v128.load(y2 + o, 0), c21 = v128.load(y2 + o, 16);
     let c30 = v128.load(y3 + o, 0), c31 = v128.load(y3 + o, 16);
     let bp = B + <usize>k0 * rowB + o;
-    for (let k = k0; k < k1; k++, bp += rowB) {
+    let k = k0;
+    for (; k < k2; k += 2, bp += rowB2) {
+      const ko = <usize>k << 2;
+      const b00 = v128.load(bp, 0), b01 = v128.load(bp, 16);
+      const b10 = v128.load(bp + rowB, 0), b11 = v128.load(bp + rowB, 16);
+      let v = v128.load64_splat(a0 + ko);
+      let s = lane0(v); c00 = f32x4.add(c00, f32x4.mul(s, b00)); c01 = f32x4.add(c01, f32x4.mul(s, b01));
+      s = lane1(v); c00 = f32x4.add(c00, f32x4.mul(s, b10)); c01 = f32x4.add(c01, f32x4.mul(s, b11));
+      v = v128.load64_splat(a1 + ko);
+      s = lane0(v); c10 = f32x4.add(c10, f32x4.mul(s, b00)); c11 = f32x4.add(c11, f32x4.mul(s, b01));
+      s = lane1(v); c10 = f32x4.add(c10, f32x4.mul(s, b10)); c11 = f32x4.add(c11, f32x4.mul(s, b11));
+      v = v128.load64_splat(a2 + ko);
+      s = lane0(v); c20 = f32x4.add(c20, f32x4.mul(s, b00)); c21 = f32x4.add(c21, f32x4.mul(s, b01));
+      s = lane1(v); c20 = f32x4.add(c20, f32x4.mul(s, b10)); c21 = f32x4.add(c21, f32x4.mul(s, b11));
+      v = v128.load64_splat(a3 + ko);
+      s = lane0(v); c30 = f32x4.add(c30, f32x4.mul(s, b00)); c31 = f32x4.add(c31, f32x4.mul(s, b01));
+      s = lane1(v); c30 = f32x4.add(c30, f32x4.mul(s, b10)); c31 = f32x4.add(c31, f32x4.mul(s, b11));
+    }
+    for (; k < k1; k++, bp += rowB) {
       const b0 = v128.load(bp, 0);
       const b1 = v128.load(bp, 16);
       const ko = <usize>k << 2;
@@ -116,12 +146,60 @@ function nnRows4(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize)
   }
 }
 
+/** Two rows of A at once: a 2 x 16 block of Y in registers, each B load used twice, A read two k at a time. */
+function nnRows2(k0: i32, k1: i32, K: i32, N: i32, a: usize, B: usize, y: usize): void {
+  const rowA = <usize>K << 2;
+  const rowB = <usize>N << 2;
+  const a0 = a, a1 = a + rowA;
+  const y0 = y, y1 = y + rowB;
+  const k2 = k0 + ((k1 - k0) & ~1);
+  let n = 0;
+  for (; n + 16 <= N; n += 16) {
+    const o = <usize>n << 2;
+    let c00 = v128.load(y0 + o, 0), c01 = v128.load(y0 + o, 16), c02 = v128.load(y0 + o, 32), c03 = v128.load(y0 + o, 48);
+    let c10 = v128.load(y1 + o, 0), c11 = v128.load(y1 + o, 16), c12 = v128.load(y1 + o, 32), c13 = v128.load(y1 + o, 48);
+    let bp = B + <usize>k0 * rowB + o;
+    let k = k0;
+    for (; k < k2; k += 2) {
+      const ko = <usize>k << 2;
+      const u = v128.load64_splat(a0 + ko), v = v128.load64_splat(a1 + ko);
+      let s = lane0(u), t = lane0(v);
+      let b = v128.load(bp, 0); c00 = f32x4.add(c00, f32x4.mul(s, b)); c10 = f32x4.add(c10, f32x4.mul(t, b));
+      b = v128.load(bp, 16); c01 = f32x4.add(c01, f32x4.mul(s, b)); c11 = f32x4.add(c11, f32x4.mul(t, b));
+      b = v128.load(bp, 32); c02 = f32x4.add(c02, f32x4.mul(s, b)); c12 = f32x4.add(c12, f32x4.mul(t, b));
+      b = v128.load(bp, 48); c03 = f32x4.add(c03, f32x4.mul(s, b)); c13 = f32x4.add(c13, f32x4.mul(t, b));
+      bp += rowB;
+      s = lane1(u); t = lane1(v);
+      b = v128.load(bp, 0); c00 = f32x4.add(c00, f32x4.mul(s, b)); c10 = f32x4.add(c10, f32x4.mul(t, b));
+      b = v128.load(bp, 16); c01 = f32x4.add(c01, f32x4.mul(s, b)); c11 = f32x4.add(c11, f32x4.mul(t, b));
+      b = v128.load(bp, 32); c02 = f32x4.add(c02, f32x4.mul(s, b)); c12 = f32x4.add(c12, f32x4.mul(t, b));
+      b = v128.load(bp, 48); c03 = f32x4.add(c03, f32x4.mul(s, b)); c13 = f32x4.add(c13, f32x4.mul(t, b));
+      bp += rowB;
+    }
+    for (; k < k1; k++, bp += rowB) {
+      const ko = <usize>k << 2;
+      const s = f32x4.splat(load<f32>(a0 + ko)), t = f32x4.splat(load<f32>(a1 + ko));
+      let b = v128.load(bp, 0); c00 = f32x4.add(c00, f32x4.mul(s, b)); c10 = f32x4.add(c10, f32x4.mul(t, b));
+      b = v128.load(bp, 16); c01 = f32x4.add(c01, f32x4.mul(s, b)); c11 = f32x4.add(c11, f32x4.mul(t, b));
+      b = v128.load(bp, 32); c02 = f32x4.add(c02, f32x4.mul(s, b)); c12 = f32x4.add(c12, f32x4.mul(t, b));
+      b = v128.load(bp, 48); c03 = f32x4.add(c03, f32x4.mul(s, b)); c13 = f32x4.add(c13, f32x4.mul(t, b));
+    }
+    v128.store(y0 + o, c00, 0); v128.store(y0 + o, c01, 16); v128.store(y0 + o, c02, 32); v128.store(y0 + o, c03, 48);
+    v128.store(y1 + o, c10, 0); v128.store(y1 + o, c11, 16); v128.store(y1 + o, c12, 32); v128.store(y1 + o, c13, 48);
+  }
+  // the columns left over: one row at a time
+  if (n < N) {
+    nnRowFrom(n, k0, k1, N, a0, B, y0);
+    nnRowFrom(n, k0, k1, N, a1, B, y1);
+  }
+}
+
 /** Y[M,N] += A[M,K] . B[K,N]. */
 export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): void {
   const rowA = <usize>K << 2;
   const rowY = <usize>N << 2;
   if (M == 1) {
-    nnRow(0, K, K, N, A, B, Y);
+    nnRowFrom(0, 0, K, N, A, B, Y);
     return;
   }
   // rows of B per block: about 16 KB of them, so the block stays in L1 while all rows of A use it
@@ -131,7 +209,8 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
     const k1 = min32(K, k0 + kb);
     let m = 0;
     for (; m + 4 <= M; m += 4) nnRows4(k0, k1, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
-    for (; m < M; m++) nnRow(k0, k1, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
+    for (; m + 2 <= M; m += 2) nnRows2(k0, k1, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
+    for (; m < M; m++) nnRowFrom(0, k0, k1, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
   }
 }
 
@@ -156,6 +235,13 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
   return s;
 }
 
+/** transpose-and-add: lane j = the sum of c_j's lanes */
+@inline function sum4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  const u01 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+}
+
 /** the four dot products of a[0..K) with b0..b3, as one vector */
 @inline function dot4(K: i32, a: usize, b0: usize, b1: usize, b2: usize, b3: usize): v128 {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
@@ -168,10 +254,7 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
     c2 = f32x4.add(c2, f32x4.mul(v, v128.load(b2 + o)));
     c3 = f32x4.add(c3, f32x4.mul(v, v128.load(b3 + o)));
   }
-  // transpose-and-add: lane j = the sum of c_j's lanes
-  const u01 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7));
-  const u23 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7));
-  let s = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+  let s = sum4(c0, c1, c2, c3);
   for (; k < K; k++) {
     const o = <usize>k << 2;
     const v = load<f32>(a + o);
@@ -180,10 +263,39 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
   return s;
 }
 
+/** y0 += the four dot products of a0 with b0..b3, y1 += those of a1: dot4 for two rows of A, each B load used twice */
+@inline function dot4x2(K: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, y0: usize, y1: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k << 2;
+    const u = v128.load(a0 + o), v = v128.load(a1 + o);
+    let b = v128.load(b0 + o);
+    c0 = f32x4.add(c0, f32x4.mul(u, b)); d0 = f32x4.add(d0, f32x4.mul(v, b));
+    b = v128.load(b1 + o);
+    c1 = f32x4.add(c1, f32x4.mul(u, b)); d1 = f32x4.add(d1, f32x4.mul(v, b));
+    b = v128.load(b2 + o);
+    c2 = f32x4.add(c2, f32x4.mul(u, b)); d2 = f32x4.add(d2, f32x4.mul(v, b));
+    b = v128.load(b3 + o);
+    c3 = f32x4.add(c3, f32x4.mul(u, b)); d3 = f32x4.add(d3, f32x4.mul(v, b));
+  }
+  let s = sum4(c0, c1, c2, c3), t = sum4(d0, d1, d2, d3);
+  for (; k < K; k++) {
+    const o = <usize>k << 2;
+    const u = load<f32>(a0 + o), v = load<f32>(a1 + o);
+    const e0 = load<f32>(b0 + o), e1 = load<f32>(b1 + o), e2 = load<f32>(b2 + o), e3 = load<f32>(b3 + o);
+    s = f32x4.add(s, f32x4(u * e0, u * e1, u * e2, u * e3));
+    t = f32x4.add(t, f32x4(v * e0, v * e1, v * e2, v * e3));
+  }
+  v128.store(y0, f32x4.add(v128.load(y0), s));
+  v128.store(y1, f32x4.add(v128.load(y1), t));
+}
+
 /**
  * Y[M,N] += A[M,K] . B[N,K]^T; with a mask (a tensor shaped like Y, or 0): Y = mask > 0 ? Y + A.B^T : 0, and
  * the dot products of masked elements are skipped (a row of B nobody needs is never read). Four rows of B at a
- * time share each load of A.
+ * time share each load of A; without a mask, two rows of A at a time share each load of B.
  */
 export function gemmNT(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mask: usize): void {
   const rowA = <usize>K << 2;
@@ -192,7 +304,15 @@ export function gemmNT(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mas
   for (; n + 4 <= N; n += 4) {
     const b0 = B + <usize>n * rowA;
     const no = <usize>n << 2;
-    for (let m = 0; m < M; m++) {
+    let m = 0;
+    if (mask == 0) {
+      for (; m + 2 <= M; m += 2) {
+        const yp = Y + <usize>m * rowY + no;
+        const a = A + <usize>m * rowA;
+        dot4x2(K, a, a + rowA, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA, yp, yp + rowY);
+      }
+    }
+    for (; m < M; m++) {
       const yp = Y + <usize>m * rowY + no;
       const a = A + <usize>m * rowA;
       if (mask != 0) {
