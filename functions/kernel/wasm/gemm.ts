@@ -264,7 +264,7 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
 }
 
 /** y0 += the four dot products of a0 with b0..b3, y1 += those of a1: dot4 for two rows of A, each B load used twice */
-@inline function dot4x2(K: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, y0: usize, y1: usize): void {
+export function dot4x2(K: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, y0: usize, y1: usize): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
   let k = 0;

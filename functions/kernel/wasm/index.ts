@@ -35,3 +35,11 @@ export function gemm(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, reps:
     gemmNN(M, K, N, A, B, Y);
   }
 }
+
+// The kernels, exported so that the optimizer keeps each a function of its own instead of inlining it into its one
+// caller (the interpreter): V8 compiles, and later recompiles with its optimizing tier, a WebAssembly function as a
+// whole when it is first called, so a fresh isolate's first request compiles only the kernels its program runs.
+export { conv, convT } from './conv';
+export { avgPool, maxPool, unpool } from './pool';
+export { affine, binary, reduce, selectGt, softmax, transpose, unary } from './elementwise';
+export { dot4x2, gemmNN, gemmNT } from './gemm';
