@@ -10,6 +10,7 @@
  *     program's nodes on its engine and opening an onnxruntime session, before either is done
  *   admitting fits the memory limit              422 unsupported-model (what it needs, the limit)
  *   one trial run of the compiled program        422 unsupported-model (on the engine that will run it)
+ *   all of it within the deadline                422 unsupported-model (the deadline, the phase, the time taken)
  */
 import { CompileError, ModelError, compileGradient, encodeProgram, programGraph, programMeta, type ProgramMeta } from '../compiler/index.js';
 import { KernelProgram, kernelPlan, type InstantiateKernel } from '../kernel/executor.js';
@@ -61,10 +62,38 @@ export interface AdmissionBudget {
   cpu: CpuModel;
   limits: Limits;
   instantiateKernel?: InstantiateKernel;
+  /** the admission's deadline in ms (default: twice the CPU limit, see `deadline`) */
+  deadlineMs?: number;
+  /** milliseconds from some origin (default performance.now) */
+  clock?: () => number;
+}
+
+/**
+ * The admission's deadline, checked between its phases: a phase that ran past it ends the admission with a 422
+ * naming the deadline. A phase is not interrupted: decoding and compiling are bounded by the node and size limits
+ * checked on the file, and opening an onnxruntime session (which cannot be interrupted) by its estimate from the
+ * program's nodes (sessionCpuMs), checked before it is opened. Deployed Workers' clocks advance only at I/O, so
+ * there the check sees less than the CPU spent and the platform's limits.cpu_ms stays the hard stop.
+ */
+function deadline(budget: AdmissionBudget): (phase: string) => void {
+  const clock = budget.clock ?? (() => performance.now());
+  // wall time, not CPU time: twice the CPU limit leaves room for a machine busy with other requests, and keeps an
+  // upload's answer within 10 s at the default 5,000 ms
+  const ms = budget.deadlineMs ?? 2 * budget.limits.cpuMs;
+  const start = clock();
+  return (phase) => {
+    const elapsed = clock() - start;
+    if (elapsed <= ms) return;
+    const n = (v: number) => Math.round(v).toLocaleString('en-US');
+    throw unsupported(`The model is too slow for this deployment: admitting it had taken ${n(elapsed)} ms by the end of ${phase}, over the upload deadline of ${n(ms)} ms (its size estimates fit; its graph is slower to process than they predict).`,
+      { limit: { deadlineMs: ms }, elapsedMs: Math.ceil(elapsed), phase });
+  };
 }
 
 export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, budget: AdmissionBudget): Promise<Admitted> {
+  const inTime = deadline(budget);
   const model = decode(bytes);
+  inTime('reading the file');
   const g = model.graph;
   if (g.nodes.length > MAX_NODES) throw invalid(`The graph has ${g.nodes.length.toLocaleString('en-US')} nodes; at most ${MAX_NODES.toLocaleString('en-US')} are accepted.`);
   let weights = 0;
@@ -117,6 +146,7 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, b
     if (e instanceof ModelError || e instanceof OnnxFormatError) throw unsupported(`Ascent cannot use this model: ${e.message}.`);
     throw e;
   }
+  inTime('compiling its gradient program');
   const classes = program.classes;
   if (d.labels && d.labels.length !== classes) {
     throw new ApiProblem(400, PROBLEM.badParameter, `The model has ${classes} classes but ${d.labels.length} labels were given.`, { parameter: 'labels' });
@@ -133,6 +163,7 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, b
     if (!(e instanceof Unsupported)) throw e;
     engine = 'onnxruntime';
   }
+  inTime('planning the program on the kernel');
   // the trial runs on that engine; onnxruntime first opens a session, whose time grows with the program's nodes
   const onKernel = engine === 'kernel' && budget.instantiateKernel !== undefined;
   const sessionMs = onKernel ? 0 : sessionCpuMs(meta.nodes);
@@ -163,12 +194,19 @@ export async function admit(bytes: Uint8Array, d: UploadDescription, ort: Ort, b
     w[0] = 1;
     let out;
     if (onKernel) {
-      out = (await KernelProgram.create(budget.instantiateKernel!, graphOfProgram, meta)).evaluate(x, batch, w);
+      const kernel = await KernelProgram.create(budget.instantiateKernel!, graphOfProgram, meta);
+      inTime('preparing the kernel');
+      out = kernel.evaluate(x, batch, w);
     } else {
       const runner = await createRunner(ort, programBytes, meta);
-      out = await runner.run(x, batch, w);
-      await runner.release();
+      try {
+        inTime('opening an onnxruntime session');
+        out = await runner.run(x, batch, w);
+      } finally {
+        await runner.release();
+      }
     }
+    inTime('the trial run');
     if (![...out.logits, ...out.grad.subarray(0, 16)].every(Number.isFinite)) {
       throw unsupported('A trial run of the compiled model gave non-finite scores or gradients for a mid-gray image.');
     }
