@@ -4,14 +4,20 @@
  *   2. cached URLs (32 results computed first, then served again and again): concurrency 16;
  *   3. 20 distinct requests at once, then the same 20 one at a time on a fresh server (empty caches): the bytes
  *      must be identical.
- * Reported: requests, throughput, latency percentiles, errors and non-2xx answers per phase, and the resident
- * memory of the Worker's workerd process before, after each phase, and after 10 s idle.
+ *   4. on that second server, the same two phases of a static file (answered by wrangler dev's asset server in the
+ *      same workerd process, never running the Worker): how much the process grows on its own.
+ * Reported: requests, throughput, latency percentiles, errors and non-2xx answers per phase, the resident memory
+ * of the Worker's workerd process before, after each phase and after 10 s idle, and the Worker isolate's own
+ * memory (V8 heap after a full collection, array buffers) through the inspector.
  *
  *   npm run load [-- --unique 60 --cached 30]     phase lengths in seconds (defaults: 60 and 30)
  *   npm run load -- --var CACHE_API:off          a Worker variable for wrangler dev (repeatable)
+ *   npm run load -- --hostile                    instead: the hostile catalogue one request at a time (hostile-load.ts)
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { hostileLoad } from './hostile-load.js';
+import { isolateInspector, type IsolateMemory } from './inspector.js';
 import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
 
 const args = process.argv.slice(2);
@@ -88,9 +94,13 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   let identical = 0;
   let rss: { start: number; warm: number; idle: number };
+  let isolate: { warm: IsolateMemory; idle: IsolateMemory };
+  let control: { before: number; phases: Phase[]; idle: number };
   try {
     const start = rssMb(dev.worker.pid);
     for (const m of MODELS) await body(dev.base, `/api/v1/maximize?model=${m}&class=0&seed=1`);
+    const inspector = await isolateInspector(dev.inspector, () => body(dev.base, '/api/v1/models'));
+    const isolateWarm = await inspector.memory();
     const warm = rssMb(dev.worker.pid);
 
     let n = 0;
@@ -106,6 +116,8 @@ async function main(): Promise<void> {
 
     await sleep(10_000);
     rss = { start, warm, idle: rssMb(dev.worker.pid) };
+    isolate = { warm: isolateWarm, idle: await inspector.memory() };
+    inspector.close();
     clearInterval(sampler);
 
     // 20 distinct requests at once, then one at a time on a fresh server
@@ -116,6 +128,13 @@ async function main(): Promise<void> {
     const fresh = stateFolder();
     dev = await startWrangler(fresh, undefined, VARS);
     for (const [i, u] of distinct.entries()) if (same(await body(dev.base, u), together[i]!)) identical++;
+
+    // the same load shape on a static file: the workerd process's growth without the Worker running
+    const before = rssMb(dev.worker.pid);
+    const asset = () => '/favicon.svg';
+    const phasesOff = [await run(dev, 'static file', 8, UNIQUE_S, asset), await run(dev, 'static file', 16, CACHED_S, asset)];
+    await sleep(10_000);
+    control = { before, phases: phasesOff, idle: rssMb(dev.worker.pid) };
     await dev.stop();
     removeState(fresh);
   } catch (e) {
@@ -127,14 +146,18 @@ async function main(): Promise<void> {
   const f = (v: number, d = 0) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log('\n| phase | connections | seconds | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | timeouts | non-2xx | workerd RSS after, MB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const p of phases) {
+  for (const p of [...phases, ...control.phases]) {
     console.log(`| ${p.name} | ${p.connections} | ${p.seconds} | ${f(p.requests)} | ${f(p.rps, 1)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | ${p.errors} | ${p.timeouts} | ${p.non2xx} | ${f(p.rssAfter)} |`);
   }
   console.log(`\nworkerd RSS: ${f(rss.start)} MB at start, ${f(rss.warm)} MB with both models loaded, ${f(rss.idle)} MB after 10 s idle (growth under load: ${f(rss.idle - rss.warm)} MB)`);
   console.log(`workerd RSS every 5 s (MB): ${timeline.join(' ')}`);
+  const iso = (m: IsolateMemory) => `${f(m.heapMb, 1)} MB V8 heap after a full collection + ${f(m.arrayBuffersMb, 1)} MB array buffers`;
+  console.log(`the Worker isolate: ${iso(isolate.warm)} with both models loaded, ${iso(isolate.idle)} after the load (growth: ${f(isolate.idle.heapMb + isolate.idle.arrayBuffersMb - isolate.warm.heapMb - isolate.warm.arrayBuffersMb, 1)} MB)`);
+  console.log(`static file (never runs the Worker), same phases on the second server: workerd RSS ${f(control.before)} -> ${f(control.idle)} MB after 10 s idle (growth: ${f(control.idle - control.before)} MB)`);
   console.log(`20 concurrent distinct requests byte-identical to the same requests one at a time: ${identical}/20`);
-  const failed = phases.some((p) => p.errors + p.timeouts + p.non2xx > 0) || identical !== 20;
+  const failed = [...phases, ...control.phases].some((p) => p.errors + p.timeouts + p.non2xx > 0) || identical !== 20;
   process.exitCode = failed ? 1 : 0;
 }
 
-await main();
+if (args.includes('--hostile')) process.exitCode = (await hostileLoad(VARS)) ? 0 : 1;
+else await main();

@@ -14,6 +14,8 @@ import { descendants, groupMembers, type ProcInfo } from './proc.js';
 export interface WranglerDev {
   base: string;
   pid: number;
+  /** wrangler's inspector port (Chrome DevTools protocol, proxied to the Worker's isolate) */
+  inspector: number;
   /** the workerd process that runs the Worker (wrangler starts it with an inspector address) */
   worker: ProcInfo;
   /** the other workerd processes (wrangler's dev proxy in front of the Worker) */
@@ -169,6 +171,7 @@ export async function startWrangler(state: string, timeoutMs = 90_000, extraArgs
     const dev: WranglerDev = {
       base,
       pid,
+      inspector,
       worker: found.worker,
       others: found.others,
       reloads: () => reloadLines,
