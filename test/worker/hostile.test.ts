@@ -147,6 +147,13 @@ describe('the measured cases, each refused before its memory is spent', () => {
     expect((await fits.arrayBuffer()).byteLength).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('exemplars: 64 test images at scale 32 are refused for their memory and size; at the default scale they are served', async () => {
+    await overLimit(await get('/api/v1/exemplars?model=fashion-mlp&class=7&k=64&scale=32'), 'memoryBytes', /A grid of 64 test images at scale 32 needs up to [\d,.]+ MiB of memory; the limit is 64 MiB.*Lower k or scale/);
+    const fits = await get('/api/v1/exemplars?model=fashion-mlp&class=7&k=64');
+    expect(fits.status, await fits.clone().text()).toBe(200);
+    expect(fits.headers.get('content-type')).toBe('image/png');
+  });
+
   it('maximize: a 100,000-class upload answers one image, and refuses every restart listed in JSON', async () => {
     const file = manyClasses(100_000);
     expect(file.byteLength).toBeLessThan(1024);

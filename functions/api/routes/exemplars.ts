@@ -8,6 +8,7 @@ import { classScores, rank } from '../../exemplars/scores.js';
 import { encodePng } from '../../encode/png.js';
 import { enlarge, tile } from '../../encode/raster.js';
 import { forwardCpuMs } from '../../budget/cpu.js';
+import { pngOutput } from '../../budget/output.js';
 import { checkBudget } from '../budget.js';
 import { layoutOf } from '../../registry/types.js';
 import { immutableHeaders, strongEtag } from '../cache.js';
@@ -54,6 +55,15 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
   if (held) return held;
 
   const { cpu, limits } = c.var.app;
+  if (q.format === 'png') {
+    // the k enlarged tiles, then the grid (tile's layout, GAP pixels apart) and its encoding
+    const rows = Math.ceil(q.k / columns);
+    const grid = (q.k === 1 ? layout.width * scale * layout.height * scale
+      : (columns * layout.width * scale + (columns - 1) * GAP) * (rows * layout.height * scale + (rows - 1) * GAP));
+    const png = pngOutput(grid, 1);
+    checkBudget({ memoryBytes: q.k * layout.width * layout.height * scale * scale + png.memoryBytes, responseBytes: png.responseBytes },
+      limits, `A grid of ${q.k} test images at scale ${scale}`, 'Lower k or scale.');
+  }
   // the logits of every test image for every class, written once to the store as a copy
   checkBudget({ memoryBytes: 2 * 4 * samples.count * info.labels.length }, limits, `Scoring the ${samples.count} test images with ${info.id}`, 'This model has too many classes for this deployment.');
   const table = await c.var.app.exemplars.get(record, samples, (flops) => {
