@@ -2,7 +2,8 @@
  * The hostile catalogue: several hundred requests and files for every endpoint (queries with hostile values,
  * lying PNGs, ONNX files that ask for too much, wrong methods and media types), generated with fixed seeds so the
  * same list is sent every time. Shared by the workerd test (test/worker/hostile.test.ts: every answer a 2xx or a
- * 4xx problem) and `npm run load -- --hostile` (each request's time and the workerd process's memory rise).
+ * 4xx problem) and `npm run load -- --hostile` (each request's time and the workerd process's memory rise; with
+ * the heaviest requests the limits admit).
  */
 import fc from 'fast-check';
 import { arbModel, arbMutation, encodeModelProto, namedHostileFiles } from './onnx.js';
@@ -96,7 +97,29 @@ const HEAVY_CASES: Case[] = [
   { name: 'GET maximize fashion-cnn 64 restarts, all, JSON', path: '/api/v1/maximize?model=fashion-cnn&class=7&restarts=64&pick=all&steps=1&format=json' },
 ];
 
-/** The catalogue in groups; `mlp` is models/fashion-mlp.onnx (a valid file that the upload cases mutate). */
-export function hostileCatalogue(mlp: Uint8Array): [string, Case[]][] {
-  return [['queries', [...queryCases(), ...HEAVY_CASES]], ['PNG bodies', pngCases()], ['uploads', uploadCases(mlp)], ['methods and media types', METHOD_CASES]];
+/**
+ * The most expensive requests the limits admit (CPU estimates near the limit, the largest outputs): what the 10 s
+ * and 128 MB bars of `npm run load -- --hostile` are about. The workerd test, which checks answers and not time,
+ * leaves them out.
+ */
+const HEAVIEST_CASES: Case[] = [
+  ['maximize fashion-cnn, 64 restarts, as many steps as fit', 'maximize?model=fashion-cnn&class=1&restarts=64'],
+  ['maximize fashion-cnn, 64 restarts all shown in colour, as many steps as fit', 'maximize?model=fashion-cnn&class=1&restarts=64&pick=all&colormap=viridis'],
+  ['maximize fashion-cnn, GIF of 128 frames at scale 32 in colour', 'maximize?model=fashion-cnn&class=2&format=gif&frames=128&steps=255&scale=32&colormap=viridis'],
+  ['maximize fashion-cnn, GIF of 128 frames', 'maximize?model=fashion-cnn&class=2&format=gif&frames=128&steps=255'],
+  ['maximize fashion-cnn, events of 64 restarts', 'maximize/events?model=fashion-cnn&class=4&restarts=64'],
+  ['maximize fashion-cnn through the prior, 64 restarts', 'maximize?model=fashion-cnn&class=0&prior=fashion&restarts=64'],
+  ['attribute fashion-cnn, integrated gradients in JSON', 'attribute?model=fashion-cnn&sample=5&method=integrated&format=json'],
+  ['attribute fashion-cnn, smoothgrad', 'attribute?model=fashion-cnn&sample=5&method=smoothgrad'],
+  ['attribute fashion-cnn, Grad-CAM over the image', 'attribute?model=fashion-cnn&sample=5&method=gradcam&overlay=1&colormap=viridis'],
+  ['exemplars fashion-cnn, 64 at scale 32', 'exemplars?model=fashion-cnn&class=7&k=64&scale=32'],
+].map(([name, path]) => ({ name: `GET ${name}`, path: `/api/v1/${path}` }));
+
+/**
+ * The catalogue in groups; `mlp` is models/fashion-mlp.onnx (a valid file that the upload cases mutate);
+ * `heaviest` adds the group of the most expensive admitted requests.
+ */
+export function hostileCatalogue(mlp: Uint8Array, heaviest = false): [string, Case[]][] {
+  const groups: [string, Case[]][] = [['queries', [...queryCases(), ...HEAVY_CASES]], ['PNG bodies', pngCases()], ['uploads', uploadCases(mlp)], ['methods and media types', METHOD_CASES]];
+  return heaviest ? [...groups, ['heaviest admitted', HEAVIEST_CASES]] : groups;
 }
