@@ -24,7 +24,7 @@ export interface AppDeps {
   /** Ascent's WebAssembly kernel (absent: every program runs on onnxruntime) */
   instantiateKernel?: InstantiateKernel;
   /** the built-in models' precompiled class programs */
-  builtinProgram?: (id: string) => PackedProgram | undefined;
+  builtinProgram?: (id: string) => PackedProgram | undefined | Promise<PackedProgram | undefined>;
   /** the shipped test images (sample=) */
   samples: () => Samples | undefined;
   cache: ResultCache;

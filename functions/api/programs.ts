@@ -46,7 +46,7 @@ export interface Engines {
   /** absent: every program runs on onnxruntime */
   instantiateKernel?: InstantiateKernel;
   /** the built-in models' precompiled class programs */
-  builtinProgram?: (id: string) => PackedProgram | undefined;
+  builtinProgram?: (id: string) => PackedProgram | undefined | Promise<PackedProgram | undefined>;
 }
 
 /**
@@ -167,7 +167,7 @@ export class ProgramCache {
   /** The program's graph and metadata: precompiled (built-ins), stored (R2) or compiled now (and stored). */
   private async load(record: ModelRecord, target: string, prior?: PriorRecord): Promise<{ graph: OnnxGraph; meta: ProgramMeta; bytes?: Uint8Array }> {
     if (record.info.source === 'builtin' && target === 'logit' && !prior) {
-      const packed = this.engines.builtinProgram?.(record.info.id);
+      const packed = await this.engines.builtinProgram?.(record.info.id);
       if (packed) return packed;
     }
     const base = this.store ? await this.key(record, target, prior) : '';

@@ -1,5 +1,5 @@
 /** models/manifest.json: the description of the models Ascent trains itself. */
-import type { ModelInfo, ModelRegistry } from './types.js';
+import type { ModelInfo, ModelRegistry, ReadFile } from './types.js';
 
 export interface ManifestEntry {
   id: string;
@@ -43,7 +43,7 @@ export function manifestInfo(e: ManifestEntry): ModelInfo {
  * and run by the kernel when the host has their precompiled program (`hasProgram(id)`, npm run build:programs).
  */
 export function manifestRegistry(
-  entries: readonly ManifestEntry[], bytesOf: (file: string) => Uint8Array | undefined, hasProgram: (id: string) => boolean,
+  entries: readonly ManifestEntry[], bytesOf: ReadFile, hasProgram: (id: string) => boolean,
 ): ModelRegistry {
   const infoOf = (e: ManifestEntry): ModelInfo => ({ ...manifestInfo(e), engine: hasProgram(e.id) ? 'kernel' : 'onnxruntime' });
   return {
@@ -53,7 +53,7 @@ export function manifestRegistry(
     async get(id) {
       const e = entries.find((m) => m.id === id);
       if (!e) return undefined;
-      const bytes = bytesOf(e.file);
+      const bytes = await bytesOf(e.file);
       if (!bytes) throw new Error(`model file ${e.file} is not available`);
       return { info: infoOf(e), bytes };
     },

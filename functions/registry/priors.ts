@@ -1,3 +1,5 @@
+import type { ReadFile } from './types.js';
+
 /**
  * models/priors/manifest.json: the learned image priors (generators G: z -> image) that `prior=` searches through.
  * Each is an ONNX graph with one input z [N, latent] and one output, an image [N, height, width] in [min, max].
@@ -27,21 +29,21 @@ export interface PriorRecord {
 /** The priors a host offers (models/priors/, read from disk or bundled). */
 export interface PriorRegistry {
   list(): PriorEntry[];
-  get(id: string): PriorRecord | undefined;
+  get(id: string): Promise<PriorRecord | undefined>;
 }
 
 /** A registry over the manifest's entries and a way to read a file by name. */
-export function priorRegistry(manifest: unknown, read: (file: string) => Uint8Array | undefined): PriorRegistry {
+export function priorRegistry(manifest: unknown, read: ReadFile): PriorRegistry {
   const entries = (manifest as { priors?: PriorEntry[] }).priors ?? [];
   const bytes = new Map<string, Uint8Array>();
   return {
     list: () => entries,
-    get(id) {
+    async get(id) {
       const info = entries.find((e) => e.id === id);
       if (!info) return undefined;
       let b = bytes.get(info.file);
       if (!b) {
-        b = read(info.file);
+        b = await read(info.file);
         if (!b) throw new Error(`prior file ${info.file} is not available`);
         bytes.set(info.file, b);
       }

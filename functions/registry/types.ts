@@ -68,6 +68,9 @@ export interface ModelRecord {
   content?: string;
 }
 
+/** A host's way to read one of its files by name (undefined: absent); bundled files may be imported on first use. */
+export type ReadFile = (file: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
 export interface ModelRegistry {
   list(): Promise<ModelInfo[]>;
   get(id: string): Promise<ModelRecord | undefined>;

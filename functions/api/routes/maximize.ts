@@ -133,7 +133,7 @@ function checkSizes(c: Context<AppEnv>, plan: MaximizePlan, runner: Program, ste
 async function ready(c: Context<AppEnv>, planned: Prepared, twin = false): Promise<Ready> {
   const app = c.var.app;
   const { target } = planned.plan.objective;
-  const prior = planned.plan.prior ? app.priors?.get(planned.plan.prior.id) : undefined;
+  const prior = planned.plan.prior ? await app.priors?.get(planned.plan.prior.id) : undefined;
   await rateLimit(c, 'compute');
   const runner = await app.programs.runner(planned.record, target, prior, planned.plan.engine).catch((e) => programProblem(c, planned.record, e, target));
   const onIts = await onEngine(planned, runner.engine);

@@ -5,10 +5,10 @@
  * uploaded with the worker (wrangler's CompiledWasm rule). So ORT's wasm is imported as a WebAssembly.Module,
  * ORT is told it already has "a binary" (a dummy, so it neither fetches nor looks for a script URL), and the
  * single `WebAssembly.instantiate(bytes, imports)` call that Emscripten then makes is answered with an
- * instance of the imported module.
+ * instance of the imported module. The module (14 MB) is imported when onnxruntime is first needed, not with the
+ * Worker: requests on the kernel never touch it.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import ortWasmModule from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import type { Ort } from '../../engine/ort-types.js';
 
 let ready: Promise<Ort> | undefined;
@@ -19,6 +19,7 @@ export function loadOrt(): Promise<Ort> {
 }
 
 async function init(): Promise<Ort> {
+  const { default: ortWasmModule } = await import('onnxruntime-web/ort-wasm-simd-threaded.wasm');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmBinary = new Uint8Array(8);

@@ -3,30 +3,30 @@
  * ship inside the Worker bundle, with the models' precompiled class programs, which the kernel runs (kernel.ts).
  */
 import manifest from '../../../models/manifest.json';
-import mlpOnnx from '../../../models/fashion-mlp.onnx';
-import cnnOnnx from '../../../models/fashion-cnn.onnx';
 import priorManifest from '../../../models/priors/manifest.json';
-import fashionPrior from '../../../models/priors/fashion.onnx';
-import digitsPrior from '../../../models/priors/digits.onnx';
 import { manifestEntries, manifestRegistry } from '../../registry/manifest.js';
 import { priorRegistry } from '../../registry/priors.js';
 import type { ModelRegistry } from '../../registry/types.js';
 import { hasBuiltinProgram } from './kernel.js';
 
-const FILES: Record<string, ArrayBuffer> = {
-  'fashion-mlp.onnx': mlpOnnx,
-  'fashion-cnn.onnx': cnnOnnx,
+type Import = () => Promise<{ default: ArrayBuffer }>;
+
+const FILES: Record<string, Import> = {
+  'fashion-mlp.onnx': () => import('../../../models/fashion-mlp.onnx'),
+  'fashion-cnn.onnx': () => import('../../../models/fashion-cnn.onnx'),
 };
 
-export const builtinRegistry: ModelRegistry = manifestRegistry(manifestEntries(manifest), (file) => {
-  const bytes = FILES[file];
-  return bytes ? new Uint8Array(bytes) : undefined;
-}, hasBuiltinProgram);
-
-const PRIOR_FILES: Record<string, ArrayBuffer> = {
-  'fashion.onnx': fashionPrior,
-  'digits.onnx': digitsPrior,
+const PRIOR_FILES: Record<string, Import> = {
+  'fashion.onnx': () => import('../../../models/priors/fashion.onnx'),
+  'digits.onnx': () => import('../../../models/priors/digits.onnx'),
 };
+
+/** A bundled file's bytes, imported on first use (a fresh isolate loads only the models it is asked for). */
+function reader(files: Record<string, Import>): (file: string) => Promise<Uint8Array | undefined> {
+  return async (file) => (Object.hasOwn(files, file) ? new Uint8Array((await files[file]!()).default) : undefined);
+}
+
+export const builtinRegistry: ModelRegistry = manifestRegistry(manifestEntries(manifest), reader(FILES), hasBuiltinProgram);
 
 /** The image priors (models/priors/), bundled like the models. */
-export const builtinPriors = priorRegistry(priorManifest, (file) => (PRIOR_FILES[file] ? new Uint8Array(PRIOR_FILES[file]) : undefined));
+export const builtinPriors = priorRegistry(priorManifest, reader(PRIOR_FILES));
