@@ -5,6 +5,9 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 // run inside workerd, the Workers runtime, through the Cloudflare vitest pool (the API as deployed).
 export default defineConfig({
   test: {
+    // Two files at a time (vitest's default is one fewer than the cores: one, on a 2-core machine). A workerd file
+    // spends most of its start waiting on module transfers between Node and workerd, so two overlap well.
+    maxWorkers: 2,
     projects: [
       {
         test: {
