@@ -8,19 +8,18 @@
  * onnxruntime 4.5-13 us per node per run and 1-3.7 ms per node to open the session (growing with the nodes);
  * the kernel 0.14-0.4 us per node per run. Rounded up here.
  */
+import type { EngineName } from '../registry/types.js';
 import type { CpuModel } from './cpu.js';
 
-export type Engine = 'kernel' | 'onnxruntime';
-
 /** ms per program node per run, on each engine */
-export const NODE_RUN_MS: Record<Engine, number> = { kernel: 0.0005, onnxruntime: 0.015 };
+export const NODE_RUN_MS: Record<EngineName, number> = { kernel: 0.0005, onnxruntime: 0.015 };
 /** ms per program node to open an onnxruntime session */
 export const NODE_SESSION_MS = 4;
 /** nodes already inside cpu.ts's per-run cost (the programs it was fitted on have 17-60) */
 export const FITTED_NODES = 64;
 
 /** The CPU model for a program of `nodes` nodes on `engine`: each run costs its nodes beyond the fitted ones too. */
-export function withNodes(m: CpuModel, nodes: number, engine: Engine): CpuModel {
+export function withNodes(m: CpuModel, nodes: number, engine: EngineName): CpuModel {
   return { ...m, perRunMs: m.perRunMs + Math.max(0, nodes - FITTED_NODES) * NODE_RUN_MS[engine] };
 }
 
