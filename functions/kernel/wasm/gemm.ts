@@ -9,10 +9,31 @@
 
 @inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
 
-/** One row of A (M = 1), columns n0..N: strips of 16 columns held in registers, zero entries of A skipped (ReLU outputs). */
+/** One row of A (M = 1), columns n0..N: strips of 32 (then 16, 4, 1) columns held in registers, zero entries of A skipped (ReLU outputs). */
 function nnRowFrom(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usize): void {
   const rowB = <usize>N << 2;
   let n = n0;
+  for (; n + 32 <= N; n += 32) {
+    const yp = y + (<usize>n << 2);
+    let c0 = v128.load(yp, 0), c1 = v128.load(yp, 16), c2 = v128.load(yp, 32), c3 = v128.load(yp, 48);
+    let c4 = v128.load(yp, 64), c5 = v128.load(yp, 80), c6 = v128.load(yp, 96), c7 = v128.load(yp, 112);
+    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
+    for (let k = k0; k < k1; k++, bp += rowB) {
+      const s = load<f32>(a + (<usize>k << 2));
+      if (s == 0) continue;
+      const v = f32x4.splat(s);
+      c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
+      c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
+      c4 = f32x4.add(c4, f32x4.mul(v, v128.load(bp, 64)));
+      c5 = f32x4.add(c5, f32x4.mul(v, v128.load(bp, 80)));
+      c6 = f32x4.add(c6, f32x4.mul(v, v128.load(bp, 96)));
+      c7 = f32x4.add(c7, f32x4.mul(v, v128.load(bp, 112)));
+    }
+    v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
+    v128.store(yp, c4, 64); v128.store(yp, c5, 80); v128.store(yp, c6, 96); v128.store(yp, c7, 112);
+  }
   for (; n + 16 <= N; n += 16) {
     const yp = y + (<usize>n << 2);
     let c0 = v128.load(yp, 0);
