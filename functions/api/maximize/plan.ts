@@ -50,10 +50,10 @@ export interface MaximizePlan {
 }
 
 /**
- * `priors`: the image priors the host offers (prior= names one); `stepsGiven`: whether the URL gave steps (the
- * parsed query has the default filled in).
+ * `samples`: the host's test images, asked for only when the start is one of them; `priors`: the image priors the
+ * host offers (prior= names one); `stepsGiven`: whether the URL gave steps (the parsed query has the default filled in).
  */
-export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, priors: PriorEntry[] = [], stepsGiven = true): MaximizePlan {
+export function planMaximize(q: MaximizeQuery, info: ModelInfo, samples: () => Samples | undefined, priors: PriorEntry[] = [], stepsGiven = true): MaximizePlan {
   // the preset first, explicit parameters override it
   const given: Given = { ...q, settings: presetSettings(q.preset) };
   const objective = planObjective(q, info);

@@ -31,7 +31,7 @@ export interface Start {
 /** Standard deviation of the dark start's half-normal noise, as a fraction of the range. */
 export const DARK_NOISE = 0.15;
 
-export function planStart(q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, range: Range, given: Given): Start {
+export function planStart(q: MaximizeQuery, info: ModelInfo, samples: () => Samples | undefined, range: Range, given: Given): Start {
   const init = startOf(given);
   const first = planOne(init, q, info, samples, range);
   const fallbacks = given.init === undefined && q.sample === undefined && q.x === undefined ? [...(FALLBACK_STARTS[init] ?? [])] : [];
@@ -39,7 +39,7 @@ export function planStart(q: MaximizeQuery, info: ModelInfo, samples: Samples | 
   return { ...first, fallbacks, alternatives: (batch) => others.map((o) => o.starts(batch)) };
 }
 
-function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Samples | undefined, range: Range): Omit<Start, 'fallbacks' | 'alternatives'> {
+function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: () => Samples | undefined, range: Range): Omit<Start, 'fallbacks' | 'alternatives'> {
   const { layout, grid, min, max } = range;
   const size = sampleSize(layout);
   if (q.sample !== undefined && init !== 'sample') throw new ApiProblem(400, PROBLEM.badParameter, `Parameter "sample" only goes with init=sample (got init=${init}).`, { parameter: 'sample' });
@@ -90,7 +90,7 @@ function planOne(init: string, q: MaximizeQuery, info: ModelInfo, samples: Sampl
   let pixels: Uint8Array;
   if (init === 'sample') {
     if (q.sample === undefined) throw new ApiProblem(400, PROBLEM.badParameter, 'init=sample needs "sample", the index of a test image.', { parameter: 'sample' });
-    pixels = samplePixels(samples, q.sample, layout, info.id);
+    pixels = samplePixels(samples(), q.sample, layout, info.id);
     entries.push(['sample', q.sample]);
   } else {
     if (q.x === undefined) throw new ApiProblem(400, PROBLEM.badParameter, 'init=image needs "x", the start image as base64url 8-bit pixels.', { parameter: 'x' });

@@ -62,7 +62,8 @@ async function prepare(c: Context<AppEnv>): Promise<Prepared> {
   const url = new URL(c.req.url);
   const q = parseQuery(url, maximizeQuery);
   const record = await requireModel(c, q.model);
-  const plan = planMaximize(q, record.info, c.var.app.samples(), c.var.app.priors?.list(), url.searchParams.has('steps'));
+  // the test images are parsed only when the start is one of them (init=sample)
+  const plan = planMaximize(q, record.info, () => c.var.app.samples(), c.var.app.priors?.list(), url.searchParams.has('steps'));
   const canonical = canonicalQuery(plan.canonical);
   return { record, plan, canonical, twin: canonicalQuery(plan.twin.canonical), etag: await strongEtag(canonical) };
 }
