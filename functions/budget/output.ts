@@ -10,11 +10,14 @@ export interface ImageShape {
   channels: number;
 }
 
-/** Width and height of `images` images enlarged `scale` times in a ceil(sqrt(n))-column grid with max(2, scale) gaps. */
-export function gridSide(image: ImageShape, images: number, scale: number): { width: number; height: number } {
+/**
+ * Width and height of `images` images enlarged `scale` times in a ceil(sqrt(n))-column grid, `gap` pixels apart
+ * (default max(2, scale), the restarts' grid); one image is not tiled.
+ */
+export function gridSide(image: ImageShape, images: number, scale: number, gap = Math.max(2, scale)): { width: number; height: number } {
   const columns = Math.ceil(Math.sqrt(images));
   const rows = Math.ceil(images / columns);
-  const gap = images > 1 ? Math.max(2, scale) : 0;
+  if (images <= 1) gap = 0;
   return { width: columns * image.width * scale + (columns - 1) * gap, height: rows * image.height * scale + (rows - 1) * gap };
 }
 

@@ -8,7 +8,7 @@ import { classScores, rank } from '../../exemplars/scores.js';
 import { encodePng } from '../../encode/png.js';
 import { enlarge, tile } from '../../encode/raster.js';
 import { forwardCpuMs } from '../../budget/cpu.js';
-import { pngOutput } from '../../budget/output.js';
+import { gridSide, pngOutput } from '../../budget/output.js';
 import { checkBudget } from '../budget.js';
 import { layoutOf } from '../../registry/types.js';
 import { immutableHeaders, strongEtag } from '../cache.js';
@@ -57,10 +57,8 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
   const { cpu, limits } = c.var.app;
   if (q.format === 'png') {
     // the k enlarged tiles, then the grid (tile's layout, GAP pixels apart) and its encoding
-    const rows = Math.ceil(q.k / columns);
-    const grid = (q.k === 1 ? layout.width * scale * layout.height * scale
-      : (columns * layout.width * scale + (columns - 1) * GAP) * (rows * layout.height * scale + (rows - 1) * GAP));
-    const png = pngOutput(grid, 1);
+    const grid = gridSide(layout, q.k, scale, GAP);
+    const png = pngOutput(grid.width * grid.height, 1);
     checkBudget({ memoryBytes: q.k * layout.width * layout.height * scale * scale + png.memoryBytes, responseBytes: png.responseBytes },
       limits, `A grid of ${q.k} test images at scale ${scale}`, 'Lower k or scale.');
   }
