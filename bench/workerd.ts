@@ -7,7 +7,7 @@
  *
  * Batch 10 is restarts=10: ten starts of class 7 optimized together, as in every other runtime of the benchmark.
  */
-import { statCpuMs, schedCpuMs } from './proc.js';
+import { statCpuMs, schedCpuMs, threadCpuMs } from './proc.js';
 import { median, warmUntilSettled } from './stats.js';
 import { WARMUP, WARMUP_QUICK } from './node-engine.js';
 import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
@@ -16,6 +16,8 @@ import type { BuiltinId } from './models.js';
 export interface WorkerdSample {
   /** CPU of the Worker's workerd process, ms */
   cpuMs: number;
+  /** of which V8's background threads (optimizing compilers, GC helpers), ms */
+  v8Ms: number;
   /** CPU of wrangler's other workerd processes (the dev proxy), ms */
   proxyMs: number;
   wallMs: number;
@@ -88,7 +90,7 @@ class Reloaded extends Error {}
 /** One request with the Worker's CPU around it; `expect`: the X-Ascent-Cache header, or an HTTP status. */
 async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | number, headers: Record<string, string> = {}): Promise<{ sample: WorkerdSample; etag: string; probability: number }> {
   const reloads = dev.reloads();
-  const w0 = schedCpuMs(dev.worker.pid);
+  const w0 = threadCpuMs(dev.worker.pid);
   const p0 = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0);
   const t0 = performance.now();
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(180_000) });
@@ -96,7 +98,9 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | 
   const body = () => new TextDecoder().decode(bytes.subarray(0, 300));
   const wallMs = performance.now() - t0;
   await sleep(25); // the worker may still be finishing bookkeeping after the last byte
-  const cpuMs = schedCpuMs(dev.worker.pid) - w0;
+  const w1 = threadCpuMs(dev.worker.pid);
+  const cpuMs = w1.total - w0.total;
+  const v8Ms = w1.v8 - w0.v8;
   const proxyMs = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0) - p0;
   if (!Number.isFinite(cpuMs) || dev.reloads() !== reloads) throw new Reloaded(`wrangler reloaded the Worker during ${url}`);
   const cache = res.headers.get('x-ascent-cache') ?? 'none';
@@ -106,7 +110,7 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | 
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body()}`);
     if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
   }
-  return { sample: { cpuMs, proxyMs, wallMs, cache }, etag: res.headers.get('etag') ?? '', probability: Number(res.headers.get('x-ascent-probability') ?? NaN) };
+  return { sample: { cpuMs, v8Ms, proxyMs, wallMs, cache }, etag: res.headers.get('etag') ?? '', probability: Number(res.headers.get('x-ascent-probability') ?? NaN) };
 }
 
 async function idleRate(dev: WranglerDev): Promise<number> {
