@@ -199,7 +199,12 @@ export function targetsSection(r: Results): string {
   // what any request costs in local workerd (HTTP, wrangler's dev middleware, routing): an unknown API path's 404
   const floors = CONFIGS.map((c) => sampleMedian(L.workerd(c)?.notFound, 'cpuMs')).filter(Number.isFinite);
   const anyRequest = floors.length ? median(floors) : undefined;
-  const above = (v: number | undefined) => (v !== undefined && anyRequest !== undefined ? ` (${ms(v - anyRequest)} above any request)` : '');
+  // what a request costs the runtime when the Worker does nothing (workerd.ts emptyWorker)
+  const empty = r.workerd?.emptyWorker?.length ? sampleMedian(r.workerd.emptyWorker, 'cpuMs') : undefined;
+  const above = (v: number | undefined) =>
+    v === undefined ? ''
+      : empty !== undefined ? ` (${ms(v - empty)} above an empty Worker's request, ${ms(empty)}, in the same runtime)`
+        : anyRequest !== undefined ? ` (${ms(v - anyRequest)} above any request)` : '';
   const mlpColdSample = L.workerd({ model: 'fashion-mlp', batch: 1 })?.cold;
   const cnnColdSample = L.workerd({ model: 'fashion-cnn', batch: 1 })?.cold;
   const mlpCold = mlpColdSample?.cpuMs;
@@ -303,6 +308,7 @@ export function workerdSection(w: WorkerdResult): string {
     w.firstEver ? `- The very first request with empty local state (${w.firstEver.model}: compiles the model and stores the program in R2): ${ms(w.firstEver.sample.cpuMs)} CPU, ${ms(w.firstEver.sample.wallMs)} wall. "first request" above is a restarted wrangler dev with the program already stored, as in production after the first request anywhere.` : '',
     `- CPU of the Worker's workerd process, read from /proc around each request (schedstat, ns; "ticks": utime+stime over the series ÷ requests, ${'1/CLK_TCK'} resolution, a cross-check). The idle process burned ${fixed(w.idleMsPerS)} ms/s. wrangler dev started ${w.startups} times.`,
     '- "of which V8 threads": the part of that CPU spent on V8\'s background threads (the optimizing compilers tiering up hot JavaScript and WebAssembly, and GC helpers), counted in every figure here; the rest ran on workerd\'s own thread, the one that runs the Worker. A fresh isolate spends much of its first requests compiling there.',
+    w.emptyWorker?.length ? `- An empty Worker (every request answered with an empty 404) served by the same \`wrangler dev\` with the same assets and routing rules costs ${ms(sampleMedian(w.emptyWorker, 'cpuMs'))} per request (median of ${w.emptyWorker.length}): workerd's HTTP handling and wrangler dev's own entry and asset-router Workers, which run in the Worker's process: work of the runtime and of wrangler dev, not of the Worker.` : '',
     '- "dev proxy": CPU of wrangler\'s other workerd process, which forwards each request to the Worker (not part of the Worker\'s bill). Local workerd also runs the inspector wrangler attaches, so any request costs more here than in production.',
     cacheApiNote(w),
     `- Warm: after warm-up requests until the CPU per request settles (V8 tiers up JavaScript and WebAssembly over the first few thousand \`session.run\` calls).${early(w)}`,

@@ -11,7 +11,10 @@ import { statCpuMs, schedCpuMs, threadCpuMs } from './proc.js';
 import { median, warmUntilSettled } from './stats.js';
 import { WARMUP, WARMUP_QUICK } from './node-engine.js';
 import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
-import type { BuiltinId } from './models.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, type BuiltinId } from './models.js';
 
 export interface WorkerdSample {
   /** CPU of the Worker's workerd process, ms */
@@ -64,6 +67,44 @@ export interface WorkerdResult {
    * CACHE_API=off (results in the isolate's memory only).
    */
   cacheApi?: { model: BuiltinId; batch: number; warm: WorkerdSample[]; oneStep: WorkerdSample[]; offWarm: WorkerdSample[]; offOneStep: WorkerdSample[] };
+  /**
+   * What a request costs the same local runtime when the Worker does nothing: a Worker that answers every request
+   * with an empty 404, served by `wrangler dev` with Ascent's assets and routing rules. This is workerd's HTTP
+   * handling and wrangler dev's plumbing (its entry and asset-router Workers run in the same process): work of
+   * the runtime, not of the Worker.
+   */
+  emptyWorker?: WorkerdSample[];
+}
+
+/** The empty Worker of WorkerdResult.emptyWorker: a config next to a one-line script, in a temporary folder. */
+function emptyWorkerConfig(): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-bench-empty-'));
+  writeFileSync(join(dir, 'empty.js'), 'export default { fetch: () => new Response(null, { status: 404 }) };\n');
+  const config = join(dir, 'wrangler.toml');
+  writeFileSync(config, [
+    'name = "ascent-empty"', 'main = "empty.js"', 'compatibility_date = "2026-04-20"', 'send_metrics = false', '',
+    '[assets]', `directory = ${JSON.stringify(`${ROOT}site/dist`)}`, 'run_worker_first = ["/api/*"]', 'not_found_handling = "404-page"', '',
+  ].join('\n'));
+  return { dir, config };
+}
+
+/** CPU per request of the empty Worker (see WorkerdResult.emptyWorker). */
+async function emptyWorker(opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdSample[]> {
+  opts.log('workerd: an empty Worker in the same runtime (what any request costs outside the Worker)');
+  const { dir, config } = emptyWorkerConfig();
+  const state = stateFolder();
+  const dev = await startWrangler(state, undefined, ['--config', config]);
+  try {
+    const url = `${dev.base}/api/v1/no-such-endpoint`;
+    for (let i = 0; i < 10; i++) await measured(dev, url, 404);
+    const out: WorkerdSample[] = [];
+    for (let i = 0; i < (opts.quick ? 10 : 30); i++) out.push((await measured(dev, url, 404)).sample);
+    return out;
+  } finally {
+    await dev.stop();
+    removeState(state);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** wrangler dev's arguments for the measured Worker: results in the isolate's memory only (see WorkerdResult.cacheApi). */
@@ -247,7 +288,9 @@ export async function workerdBench(configs: WorkerdConfig[], opts: { quick: bool
     const cold = r.batch === 1 ? colds.get(r.model) : undefined;
     if (cold) r.cold = cold;
   }
-  return { rows, idleMsPerS, startups, ...(firstEver ? { firstEver } : {}), ...(cacheApi ? { cacheApi } : {}) };
+  const empty = await emptyWorker(opts);
+  startups++;
+  return { rows, idleMsPerS, startups, ...(firstEver ? { firstEver } : {}), ...(cacheApi ? { cacheApi } : {}), emptyWorker: empty };
 }
 
 export const medianOf = (xs: WorkerdSample[], k: keyof Omit<WorkerdSample, 'cache'>) => median(xs.map((x) => x[k]));
