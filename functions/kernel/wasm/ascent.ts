@@ -151,43 +151,56 @@ function applyPenalties(job: usize, X: usize, X0: usize, G: usize, o: i32): void
 
 /** one optimizer step for sample o (optimizers.ts) */
 function optimizerStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
+  if (ji(job, J_OPTIMIZER) == OPT_ADAM) adamStep(job, X, G, o, t);
+  else otherStep(job, X, G, o);
+}
+
+/** Adam (optimizers.ts adam) for sample o at step t */
+export function adamStep(job: usize, X: usize, G: usize, o: i32, t: i32): void {
+  const n = ji(job, J_SIZE);
+  const end = o + n;
+  const lr = jf(job, F_LR);
+  const eps = jf(job, F_OPT_EPS);
+  const M = jp(job, J_M), V = jp(job, J_V);
+  const corrections = jp(job, J_ADAM) + (<usize>(t - 1) << 4);
+  const c1 = load<f64>(corrections), c2 = load<f64>(corrections, 8);
+  const b1 = 0.9, b2 = 0.999;
+  let i = o;
+  // four pixels at a time in two f64x2 halves: the same IEEE operations, in the same order, as the loop below
+  const vb1 = f64x2.splat(b1), vb1c = f64x2.splat(1 - b1), vb2 = f64x2.splat(b2), vb2c = f64x2.splat(1 - b2);
+  const vlr = f64x2.splat(lr), vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2), veps = f64x2.splat(eps);
+  for (; i + 4 <= end; i += 4) {
+    const at = <usize>i << 2;
+    const g4 = v128.load(G + at), m4 = v128.load(M + at), v4 = v128.load(V + at), x4 = v128.load(X + at);
+    const gl = f64x2.promote_low_f32x4(g4), gh = f64x2.promote_low_f32x4(high(g4));
+    const ml = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(m4)), f64x2.mul(vb1c, gl));
+    const mh = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(high(m4))), f64x2.mul(vb1c, gh));
+    const vl = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(v4)), f64x2.mul(f64x2.mul(vb2c, gl), gl));
+    const vh = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(high(v4))), f64x2.mul(f64x2.mul(vb2c, gh), gh));
+    const xl = f64x2.add(f64x2.promote_low_f32x4(x4), f64x2.div(f64x2.mul(f64x2.mul(vlr, ml), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vl, vc2)), veps)));
+    const xh = f64x2.add(f64x2.promote_low_f32x4(high(x4)), f64x2.div(f64x2.mul(f64x2.mul(vlr, mh), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vh, vc2)), veps)));
+    v128.store(M + at, join(ml, mh));
+    v128.store(V + at, join(vl, vh));
+    v128.store(X + at, join(xl, xh));
+  }
+  for (; i < end; i++) {
+    const gi = rf(G, i);
+    const mi = b1 * rf(M, i) + (1 - b1) * gi;
+    const vi = b2 * rf(V, i) + (1 - b2) * gi * gi;
+    wf(M, i, mi);
+    wf(V, i, vi);
+    wf(X, i, rf(X, i) + (lr * mi * c1) / (Math.sqrt(vi * c2) + eps));
+  }
+}
+
+/** the other optimizers (optimizers.ts sgd, normalized, sign, rmsprop) for sample o */
+export function otherStep(job: usize, X: usize, G: usize, o: i32): void {
   const n = ji(job, J_SIZE);
   const end = o + n;
   const lr = jf(job, F_LR);
   const eps = jf(job, F_OPT_EPS);
   const kind = ji(job, J_OPTIMIZER);
-  if (kind == OPT_ADAM) {
-    const M = jp(job, J_M), V = jp(job, J_V);
-    const corrections = jp(job, J_ADAM) + (<usize>(t - 1) << 4);
-    const c1 = load<f64>(corrections), c2 = load<f64>(corrections, 8);
-    const b1 = 0.9, b2 = 0.999;
-    let i = o;
-    // four pixels at a time in two f64x2 halves: the same IEEE operations, in the same order, as the loop below
-    const vb1 = f64x2.splat(b1), vb1c = f64x2.splat(1 - b1), vb2 = f64x2.splat(b2), vb2c = f64x2.splat(1 - b2);
-    const vlr = f64x2.splat(lr), vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2), veps = f64x2.splat(eps);
-    for (; i + 4 <= end; i += 4) {
-      const at = <usize>i << 2;
-      const g4 = v128.load(G + at), m4 = v128.load(M + at), v4 = v128.load(V + at), x4 = v128.load(X + at);
-      const gl = f64x2.promote_low_f32x4(g4), gh = f64x2.promote_low_f32x4(high(g4));
-      const ml = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(m4)), f64x2.mul(vb1c, gl));
-      const mh = f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(high(m4))), f64x2.mul(vb1c, gh));
-      const vl = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(v4)), f64x2.mul(f64x2.mul(vb2c, gl), gl));
-      const vh = f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(high(v4))), f64x2.mul(f64x2.mul(vb2c, gh), gh));
-      const xl = f64x2.add(f64x2.promote_low_f32x4(x4), f64x2.div(f64x2.mul(f64x2.mul(vlr, ml), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vl, vc2)), veps)));
-      const xh = f64x2.add(f64x2.promote_low_f32x4(high(x4)), f64x2.div(f64x2.mul(f64x2.mul(vlr, mh), vc1), f64x2.add(f64x2.sqrt(f64x2.mul(vh, vc2)), veps)));
-      v128.store(M + at, join(ml, mh));
-      v128.store(V + at, join(vl, vh));
-      v128.store(X + at, join(xl, xh));
-    }
-    for (; i < end; i++) {
-      const gi = rf(G, i);
-      const mi = b1 * rf(M, i) + (1 - b1) * gi;
-      const vi = b2 * rf(V, i) + (1 - b2) * gi * gi;
-      wf(M, i, mi);
-      wf(V, i, vi);
-      wf(X, i, rf(X, i) + (lr * mi * c1) / (Math.sqrt(vi * c2) + eps));
-    }
-  } else if (kind == OPT_SGD) {
+  if (kind == OPT_SGD) {
     for (let i = o; i < end; i++) wf(X, i, rf(X, i) + lr * rf(G, i));
   } else if (kind == OPT_NORMALIZED) {
     let sq = 0.0;
@@ -253,44 +266,62 @@ function roll(job: usize, src: usize, so: i32, dst: usize, dO: i32, dy: i32, dx:
 
 /** projection of sample o onto the constraints (constraints.ts project) */
 function project(job: usize, X: usize, X0: usize, o: i32): void {
+  const eps = jf(job, F_EPS);
+  if (jp(job, J_MASK) != 0) projectMask(job, X, X0, o);
+  if (eps > 0 && ji(job, J_NORM) == NORM_L2) projectL2(job, X, X0, o);
+  if (eps > 0 && ji(job, J_NORM) != NORM_L2) projectLinf(job, X, X0, o);
+  else projectBox(job, X, o);
+}
+
+/** the pixels the mask keeps back to the start */
+export function projectMask(job: usize, X: usize, X0: usize, o: i32): void {
   const size = ji(job, J_SIZE);
   const mask = jp(job, J_MASK);
+  for (let i = 0; i < size; i++) if (load<u8>(mask + <usize>i) == 0) store<f32>(X + (<usize>(o + i) << 2), load<f32>(X0 + (<usize>(o + i) << 2)));
+}
+
+/** into the L2 ball of radius eps around the start (scaled) */
+export function projectL2(job: usize, X: usize, X0: usize, o: i32): void {
+  const end = o + ji(job, J_SIZE);
+  const eps = jf(job, F_EPS);
+  let sq = 0.0;
+  for (let i = o; i < end; i++) sq += Math.pow(rf(X, i) - rf(X0, i), 2);
+  const n = Math.sqrt(sq);
+  if (n > eps) {
+    const k = eps / n;
+    for (let i = o; i < end; i++) wf(X, i, rf(X0, i) + k * (rf(X, i) - rf(X0, i)));
+  }
+}
+
+/** into the L-infinity ball of radius eps around the start, within the range */
+export function projectLinf(job: usize, X: usize, X0: usize, o: i32): void {
+  const end = o + ji(job, J_SIZE);
   const eps = jf(job, F_EPS), min = jf(job, F_MIN), max = jf(job, F_MAX);
-  if (mask != 0) {
-    for (let i = 0; i < size; i++) if (load<u8>(mask + <usize>i) == 0) store<f32>(X + (<usize>(o + i) << 2), load<f32>(X0 + (<usize>(o + i) << 2)));
+  for (let i = o; i < end; i++) {
+    const lo = Math.max(min, rf(X0, i) - eps);
+    const hi = Math.min(max, rf(X0, i) + eps);
+    const v = rf(X, i);
+    wf(X, i, v < lo ? lo : v > hi ? hi : v);
   }
-  const end = o + size;
-  if (eps > 0 && ji(job, J_NORM) == NORM_L2) {
-    let sq = 0.0;
-    for (let i = o; i < end; i++) sq += Math.pow(rf(X, i) - rf(X0, i), 2);
-    const n = Math.sqrt(sq);
-    if (n > eps) {
-      const k = eps / n;
-      for (let i = o; i < end; i++) wf(X, i, rf(X0, i) + k * (rf(X, i) - rf(X0, i)));
-    }
+}
+
+/** into the range [min, max] */
+export function projectBox(job: usize, X: usize, o: i32): void {
+  const end = o + ji(job, J_SIZE);
+  const min = jf(job, F_MIN), max = jf(job, F_MAX);
+  let i = o;
+  // pmax(v, min) = v < min ? min : v and pmin(v, max) = max < v ? max : v, in f64 as below
+  const vmin = f64x2.splat(min), vmax = f64x2.splat(max);
+  for (; i + 4 <= end; i += 4) {
+    const at = <usize>i << 2;
+    const x4 = v128.load(X + at);
+    const l = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(x4), vmin), vmax);
+    const h = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(high(x4)), vmin), vmax);
+    v128.store(X + at, join(l, h));
   }
-  if (eps > 0 && ji(job, J_NORM) != NORM_L2) {
-    for (let i = o; i < end; i++) {
-      const lo = Math.max(min, rf(X0, i) - eps);
-      const hi = Math.min(max, rf(X0, i) + eps);
-      const v = rf(X, i);
-      wf(X, i, v < lo ? lo : v > hi ? hi : v);
-    }
-  } else {
-    let i = o;
-    // pmax(v, min) = v < min ? min : v and pmin(v, max) = max < v ? max : v, in f64 as below
-    const vmin = f64x2.splat(min), vmax = f64x2.splat(max);
-    for (; i + 4 <= end; i += 4) {
-      const at = <usize>i << 2;
-      const x4 = v128.load(X + at);
-      const l = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(x4), vmin), vmax);
-      const h = f64x2.pmin(f64x2.pmax(f64x2.promote_low_f32x4(high(x4)), vmin), vmax);
-      v128.store(X + at, join(l, h));
-    }
-    for (; i < end; i++) {
-      const v = rf(X, i);
-      wf(X, i, v < min ? min : v > max ? max : v);
-    }
+  for (; i < end; i++) {
+    const v = rf(X, i);
+    wf(X, i, v < min ? min : v > max ? max : v);
   }
 }
 

@@ -34,6 +34,13 @@ function nnRowFrom(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usi
     v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
     v128.store(yp, c4, 64); v128.store(yp, c5, 80); v128.store(yp, c6, 96); v128.store(yp, c7, 112);
   }
+  if (n < N) nnRowRest(n, k0, k1, N, a, B, y);
+}
+
+/** nnRowFrom's columns n0..N left over after the strips of 32 (a function of its own: cold for most layers) */
+export function nnRowRest(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usize): void {
+  const rowB = <usize>N << 2;
+  let n = n0;
   for (; n + 16 <= N; n += 16) {
     const yp = y + (<usize>n << 2);
     let c0 = v128.load(yp, 0);
@@ -316,45 +323,84 @@ export function dot4x2(K: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
 /**
  * Y[M,N] += A[M,K] . B[N,K]^T; with a mask (a tensor shaped like Y, or 0): Y = mask > 0 ? Y + A.B^T : 0, and
  * the dot products of masked elements are skipped (a row of B nobody needs is never read). Four rows of B at a
- * time share each load of A; without a mask, two rows of A at a time share each load of B.
+ * time share each load of A; without a mask, two rows of A at a time share each load of B. The cases are
+ * functions of their own, so V8 compiles (and tiers up) only the ones a program runs, each quickly.
  */
 export function gemmNT(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mask: usize): void {
+  const n4 = N & ~3;
+  if (mask == 0) ntPlain(M, K, N, n4, A, B, Y);
+  else ntMasked(M, K, N, n4, A, B, Y, mask);
+  if (n4 < N) ntColumns(n4, M, K, N, A, B, Y, mask);
+}
+
+/** gemmNT's columns 0..n4 (a multiple of 4) without a mask: two rows of A at a time, then the row left over */
+export function ntPlain(M: i32, K: i32, N: i32, n4: i32, A: usize, B: usize, Y: usize): void {
   const rowA = <usize>K << 2;
   const rowY = <usize>N << 2;
-  let n = 0;
-  for (; n + 4 <= N; n += 4) {
+  const m2 = M & ~1;
+  if (m2 > 0) ntPairs(m2, K, N, n4, A, B, Y);
+  if (m2 < M) ntRow(K, n4, A + <usize>m2 * rowA, B, Y + <usize>m2 * rowY);
+}
+
+/** rows 0..m2 (a multiple of 2) of gemmNT's columns 0..n4, two rows at a time */
+export function ntPairs(m2: i32, K: i32, N: i32, n4: i32, A: usize, B: usize, Y: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  for (let n = 0; n < n4; n += 4) {
     const b0 = B + <usize>n * rowA;
     const no = <usize>n << 2;
-    let m = 0;
-    if (mask == 0) {
-      for (; m + 2 <= M; m += 2) {
-        const yp = Y + <usize>m * rowY + no;
-        const a = A + <usize>m * rowA;
-        dot4x2(K, a, a + rowA, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA, yp, yp + rowY);
-      }
-    }
-    for (; m < M; m++) {
+    for (let m = 0; m < m2; m += 2) {
       const yp = Y + <usize>m * rowY + no;
       const a = A + <usize>m * rowA;
-      if (mask != 0) {
-        const on = f32x4.gt(v128.load(mask + <usize>m * rowY + no), f32x4.splat(0));
-        if (!v128.any_true(on)) {
-          v128.store(yp, f32x4.splat(0));
-          continue;
-        }
-        if (!i32x4.all_true(on)) {
-          for (let j = 0; j < 4; j++) {
-            const q = yp + (<usize>j << 2);
-            if (load<f32>(mask + <usize>m * rowY + no + (<usize>j << 2)) > 0) store<f32>(q, load<f32>(q) + dot(K, a, b0 + <usize>j * rowA));
-            else store<f32>(q, 0);
-          }
-          continue;
-        }
-      }
-      v128.store(yp, f32x4.add(v128.load(yp), dot4(K, a, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA)));
+      dot4x2(K, a, a + rowA, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA, yp, yp + rowY);
     }
   }
-  for (; n < N; n++) {
+}
+
+/** one row a of A against columns 0..n4 of gemmNT, four at a time */
+export function ntRow(K: i32, n4: i32, a: usize, B: usize, y: usize): void {
+  const rowA = <usize>K << 2;
+  for (let n = 0; n < n4; n += 4) {
+    const b0 = B + <usize>n * rowA;
+    const yp = y + (<usize>n << 2);
+    v128.store(yp, f32x4.add(v128.load(yp), dot4(K, a, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA)));
+  }
+}
+
+/** gemmNT's columns 0..n4 (a multiple of 4) with a mask: four elements at a time, all off, all on or mixed */
+export function ntMasked(M: i32, K: i32, N: i32, n4: i32, A: usize, B: usize, Y: usize, mask: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  for (let n = 0; n < n4; n += 4) {
+    const b0 = B + <usize>n * rowA;
+    const no = <usize>n << 2;
+    for (let m = 0; m < M; m++) {
+      const yp = Y + <usize>m * rowY + no;
+      const a = A + <usize>m * rowA;
+      const mp = mask + <usize>m * rowY + no;
+      const on = f32x4.gt(v128.load(mp), f32x4.splat(0));
+      if (!v128.any_true(on)) v128.store(yp, f32x4.splat(0));
+      else if (!i32x4.all_true(on)) ntMixed(K, a, b0, mp, yp);
+      else v128.store(yp, f32x4.add(v128.load(yp), dot4(K, a, b0, b0 + rowA, b0 + 2 * rowA, b0 + 3 * rowA)));
+    }
+  }
+}
+
+/** four elements yp[0..4) of which some are masked: one dot product each for those that are not */
+export function ntMixed(K: i32, a: usize, b0: usize, mp: usize, yp: usize): void {
+  const rowA = <usize>K << 2;
+  for (let j = 0; j < 4; j++) {
+    const q = yp + (<usize>j << 2);
+    if (load<f32>(mp + (<usize>j << 2)) > 0) store<f32>(q, load<f32>(q) + dot(K, a, b0 + <usize>j * rowA));
+    else store<f32>(q, 0);
+  }
+}
+
+/** gemmNT's columns n0..N (fewer than four), one dot product each */
+export function ntColumns(n0: i32, M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, mask: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  for (let n = n0; n < N; n++) {
     const b = B + <usize>n * rowA;
     const no = <usize>n << 2;
     for (let m = 0; m < M; m++) {

@@ -36,10 +36,18 @@ export function gemm(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, reps:
   }
 }
 
-// The kernels, exported so that the optimizer keeps each a function of its own instead of inlining it into its one
-// caller (the interpreter): V8 compiles, and later recompiles with its optimizing tier, a WebAssembly function as a
-// whole when it is first called, so a fresh isolate's first request compiles only the kernels its program runs.
+// The kernels and their parts, exported so that the optimizer keeps each a function of its own instead of inlining
+// it into its one caller: V8 compiles a WebAssembly function as a whole when it is first called (baseline tier),
+// and recompiles it with its optimizing tier, in the background, once it has run for a while. Small functions
+// called once per step or per op tier up during a fresh isolate's first ascent (a loop called once per request
+// never does: there is no on-stack replacement), each compiles quickly, and only the ones a program runs are
+// compiled: the interpreter's per-op argument readers, the products' cases (one row, pairs of rows, masked,
+// leftover columns), Adam apart from the other optimizers, each projection apart.
 export { conv, convT } from './conv';
 export { avgPool, maxPool, unpool } from './pool';
 export { affine, binary, reduce, selectGt, softmax, transpose, unary } from './elementwise';
-export { dot4x2, gemmNN, gemmNT } from './gemm';
+export { dot4x2, gemmNN, gemmNT, nnRowRest, ntColumns, ntMasked, ntMixed, ntPairs, ntPlain, ntRow } from './gemm';
+export {
+  opAffine, opAvgPool, opBinary, opConv, opConvT, opGemm, opMaxPool, opReduce, opSelectGt, opSoftmax, opTranspose, opUnary, opUnpool,
+} from './interpreter';
+export { adamStep, otherStep, projectBox, projectL2, projectLinf, projectMask } from './ascent';

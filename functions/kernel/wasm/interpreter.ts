@@ -16,7 +16,7 @@ import { affine, binary, reduce, selectGt, softmax, transpose, unary } from './e
 @inline function f(a: usize, i: i32): f32 { return load<f32>(a + (<usize>i << 2)); }
 
 /** Y = bias (per column, or 0), then Y += A . B, then ReLU or the mask */
-function gemm(a: usize): void {
+export function opGemm(a: usize): void {
   const M = w(a, 0), K = w(a, 1), N = w(a, 2);
   const A = p(a, 3), B = p(a, 4), Y = p(a, 5);
   const flags = w(a, 6);
@@ -35,6 +35,42 @@ function gemm(a: usize): void {
   if (flags & GEMM_RELU) unary(0, M * N, Y, Y);
 }
 
+// Each instruction's arguments are read by a function of its own, so that `run`, which V8 tiers up after a few
+// steps, stays a small loop cheap to compile, and the readers of ops a program does not use are never compiled.
+
+export function opConv(a: usize): void {
+  conv(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14), w(a, 15),
+    p(a, 16), p(a, 17), p(a, 18), p(a, 19), p(a, 20), w(a, 21) != 0);
+}
+
+export function opConvT(a: usize): void {
+  convT(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14), w(a, 15),
+    p(a, 16), p(a, 17), p(a, 18), p(a, 19));
+}
+
+export function opMaxPool(a: usize): void {
+  maxPool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), p(a, 14), p(a, 15), p(a, 16));
+}
+
+export function opUnpool(a: usize): void {
+  unpool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), p(a, 4), p(a, 5), p(a, 6));
+}
+
+export function opAvgPool(a: usize): void {
+  avgPool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14) != 0, p(a, 15), p(a, 16));
+}
+
+export function opBinary(a: usize): void {
+  binary(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), p(a, 13), p(a, 14), p(a, 15));
+}
+
+export function opUnary(a: usize): void { unary(w(a, 0), w(a, 1), p(a, 2), p(a, 3)); }
+export function opSelectGt(a: usize): void { selectGt(w(a, 0), p(a, 1), f(a, 2), p(a, 3), f(a, 4), p(a, 5)); }
+export function opSoftmax(a: usize): void { softmax(w(a, 0), w(a, 1), p(a, 2), p(a, 3), w(a, 4) != 0); }
+export function opReduce(a: usize): void { reduce(w(a, 0), w(a, 1), w(a, 2), p(a, 3), p(a, 4), f(a, 5)); }
+export function opTranspose(a: usize): void { transpose(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), p(a, 8), p(a, 9)); }
+export function opAffine(a: usize): void { affine(w(a, 0), w(a, 1), w(a, 2), p(a, 3), p(a, 4), p(a, 5), p(a, 6)); }
+
 export function run(plan: usize, words: i32): void {
   let at = plan;
   const end = plan + (<usize>words << 2);
@@ -43,31 +79,19 @@ export function run(plan: usize, words: i32): void {
     const len = load<i32>(at, 4);
     const a = at + 8;
     switch (op) {
-      case OP_GEMM: gemm(a); break;
-      case OP_CONV:
-        conv(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14), w(a, 15),
-          p(a, 16), p(a, 17), p(a, 18), p(a, 19), p(a, 20), w(a, 21) != 0);
-        break;
-      case OP_CONV_T:
-        convT(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14), w(a, 15),
-          p(a, 16), p(a, 17), p(a, 18), p(a, 19));
-        break;
-      case OP_MAXPOOL:
-        maxPool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), p(a, 14), p(a, 15), p(a, 16));
-        break;
-      case OP_UNPOOL: unpool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), p(a, 4), p(a, 5), p(a, 6)); break;
-      case OP_AVGPOOL:
-        avgPool(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), w(a, 13), w(a, 14) != 0, p(a, 15), p(a, 16));
-        break;
-      case OP_BINARY:
-        binary(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), w(a, 8), w(a, 9), w(a, 10), w(a, 11), w(a, 12), p(a, 13), p(a, 14), p(a, 15));
-        break;
-      case OP_UNARY: unary(w(a, 0), w(a, 1), p(a, 2), p(a, 3)); break;
-      case OP_SELECT_GT: selectGt(w(a, 0), p(a, 1), f(a, 2), p(a, 3), f(a, 4), p(a, 5)); break;
-      case OP_SOFTMAX: softmax(w(a, 0), w(a, 1), p(a, 2), p(a, 3), w(a, 4) != 0); break;
-      case OP_REDUCE: reduce(w(a, 0), w(a, 1), w(a, 2), p(a, 3), p(a, 4), f(a, 5)); break;
-      case OP_TRANSPOSE: transpose(w(a, 0), w(a, 1), w(a, 2), w(a, 3), w(a, 4), w(a, 5), w(a, 6), w(a, 7), p(a, 8), p(a, 9)); break;
-      case OP_AFFINE: affine(w(a, 0), w(a, 1), w(a, 2), p(a, 3), p(a, 4), p(a, 5), p(a, 6)); break;
+      case OP_GEMM: opGemm(a); break;
+      case OP_CONV: opConv(a); break;
+      case OP_CONV_T: opConvT(a); break;
+      case OP_MAXPOOL: opMaxPool(a); break;
+      case OP_UNPOOL: opUnpool(a); break;
+      case OP_AVGPOOL: opAvgPool(a); break;
+      case OP_BINARY: opBinary(a); break;
+      case OP_UNARY: opUnary(a); break;
+      case OP_SELECT_GT: opSelectGt(a); break;
+      case OP_SOFTMAX: opSoftmax(a); break;
+      case OP_REDUCE: opReduce(a); break;
+      case OP_TRANSPOSE: opTranspose(a); break;
+      case OP_AFFINE: opAffine(a); break;
       case OP_COPY: memory.copy(p(a, 2), p(a, 1), <usize>w(a, 0) << 2); break;
       default: unreachable();
     }
