@@ -32,6 +32,12 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** Minor page faults of a process so far (/proc/<pid>/stat field 10): each is a first touch of a fresh memory page. */
+export function minorFaults(pid: number): number {
+  const f = statFields(pid);
+  return f ? Number(f[7]) : NaN;
+}
+
 /** utime + stime of a process in milliseconds (tick resolution). */
 export function statCpuMs(pid: number): number {
   const f = statFields(pid);

@@ -7,7 +7,7 @@
  *
  * Batch 10 is restarts=10: ten starts of class 7 optimized together, as in every other runtime of the benchmark.
  */
-import { statCpuMs, schedCpuMs, threadCpuMs } from './proc.js';
+import { minorFaults, statCpuMs, schedCpuMs, threadCpuMs } from './proc.js';
 import { median, warmUntilSettled } from './stats.js';
 import { WARMUP, WARMUP_QUICK } from './node-engine.js';
 import { removeState, startWrangler, stateFolder, type WranglerDev } from './wrangler.js';
@@ -21,6 +21,8 @@ export interface WorkerdSample {
   cpuMs: number;
   /** of which V8's background threads (optimizing compilers, GC helpers), ms */
   v8Ms: number;
+  /** minor page faults of the Worker's process during the request (first touches of fresh memory pages) */
+  faults: number;
   /** CPU of wrangler's other workerd processes (the dev proxy), ms */
   proxyMs: number;
   wallMs: number;
@@ -132,6 +134,7 @@ class Reloaded extends Error {}
 async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | number, headers: Record<string, string> = {}): Promise<{ sample: WorkerdSample; etag: string; probability: number }> {
   const reloads = dev.reloads();
   const w0 = threadCpuMs(dev.worker.pid);
+  const f0 = minorFaults(dev.worker.pid);
   const p0 = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0);
   const t0 = performance.now();
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(180_000) });
@@ -142,6 +145,7 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | 
   const w1 = threadCpuMs(dev.worker.pid);
   const cpuMs = w1.total - w0.total;
   const v8Ms = w1.v8 - w0.v8;
+  const faults = minorFaults(dev.worker.pid) - f0;
   const proxyMs = dev.others.reduce((a, p) => a + schedCpuMs(p.pid), 0) - p0;
   if (!Number.isFinite(cpuMs) || dev.reloads() !== reloads) throw new Reloaded(`wrangler reloaded the Worker during ${url}`);
   const cache = res.headers.get('x-ascent-cache') ?? 'none';
@@ -151,7 +155,7 @@ async function measured(dev: WranglerDev, url: string, expect: 'miss' | 'hit' | 
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${body()}`);
     if (cache !== expect) throw new Error(`${url}: X-Ascent-Cache is "${cache}", expected "${expect}"`);
   }
-  return { sample: { cpuMs, v8Ms, proxyMs, wallMs, cache }, etag: res.headers.get('etag') ?? '', probability: Number(res.headers.get('x-ascent-probability') ?? NaN) };
+  return { sample: { cpuMs, v8Ms, faults, proxyMs, wallMs, cache }, etag: res.headers.get('etag') ?? '', probability: Number(res.headers.get('x-ascent-probability') ?? NaN) };
 }
 
 async function idleRate(dev: WranglerDev): Promise<number> {
