@@ -4,12 +4,12 @@
  * workerd and in Node.
  */
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { withUploads } from '../registry/uploads.js';
 import type { AppContext, AppDeps, AppEnv } from './app-env.js';
 import { WORKERD_CPU } from '../budget/cpu.js';
 import { limitsFrom } from '../budget/limits.js';
 import { settleBody } from './http.js';
+import { anyOrigin } from './cors.js';
 import { ApiProblem, PROBLEM, onError, problemResponse } from './problem.js';
 import { ExemplarLogits } from './exemplar-logits.js';
 import { ActivityCache } from './activity.js';
@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     layerPrograms: new LayerPrograms(deps.loadOrt, deps.programStore),
   };
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: '*', exposeHeaders: ['ETag', 'X-Ascent-Cache', 'X-Ascent-Params', 'X-Ascent-Probability', 'X-Ascent-Predicted', 'X-Ascent-Objective', 'X-Ascent-Samples', 'X-Ascent-Warning', 'X-Ascent-Class', 'X-Ascent-Completeness'], maxAge: 86400 }));
+  api.use('*', anyOrigin());
   api.use('*', async (c, next) => {
     c.set('app', context);
     await next();

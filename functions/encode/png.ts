@@ -80,7 +80,20 @@ export function filterRows(r: Raster, scale = 1): Uint8Array {
   return out;
 }
 
-const latin1 = (s: string) => Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 63));
+/** Latin-1 bytes of a string: one byte per code point, "?" for those above 255 (a surrogate pair is one "?"). */
+function latin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    out[n++] = code < 256 ? code : 63;
+    if (code >= 0xd800 && code < 0xdc00 && i + 1 < s.length) {
+      const low = s.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low < 0xe000) i++;
+    }
+  }
+  return out.subarray(0, n);
+}
 
 /**
  * An 8-bit gray or RGB PNG of `r` enlarged `scale` times (the same bytes as encoding raster.ts `enlarge(r, scale)`),

@@ -34,12 +34,69 @@ function describeValue(issue: z.core.$ZodIssue, allowed: Record<string, unknown>
   return `must be ${kind}`;
 }
 
+/**
+ * A schema's names and, when it has no checks of its own across fields (refine), what lets a query be parsed one
+ * field at a time: then the object's output is each given field's output, and each absent field's default.
+ */
+interface Fields {
+  known: string[];
+  names: Set<string>;
+  byField: boolean;
+}
+const fieldsOf = new WeakMap<QuerySchema, Fields>();
+
+function fields(schema: QuerySchema): Fields {
+  let f = fieldsOf.get(schema);
+  if (!f) {
+    const known = Object.keys(schema.shape);
+    f = { known, names: new Set(known), byField: !schema._zod.def.checks?.length };
+    fieldsOf.set(schema, f);
+  }
+  return f;
+}
+
+/**
+ * Outputs of one field's schema by raw value (undefined: the field left out), kept when they are plain values:
+ * parsing is pure, and most requests repeat most of their parameters (model, class, format...).
+ */
+const parsed = new WeakMap<z.ZodType, Map<string | undefined, { value: unknown } | null>>();
+const MEMO_VALUES = 256;
+const MEMO_LENGTH = 64;
+
+function fieldValue(field: z.ZodType, raw: string | undefined): { value: unknown } | null {
+  let memo = parsed.get(field);
+  const hit = memo?.get(raw);
+  if (hit !== undefined) return hit;
+  const r = field.safeParse(raw);
+  const out = r.success ? { value: r.data } : null;
+  if (raw === undefined || raw.length <= MEMO_LENGTH) {
+    if (out && out.value !== null && typeof out.value === 'object') return out;
+    if (!memo) parsed.set(field, (memo = new Map()));
+    if (memo.size >= MEMO_VALUES) memo.clear();
+    memo.set(raw, out);
+  }
+  return out;
+}
+
+/** The object `schema.safeParse(raw)` gives, field by field; undefined when a field fails (zod then says why). */
+export function parseByField(schema: QuerySchema, known: string[], raw: Record<string, string>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const name of known) {
+    const given = raw[name];
+    const r = fieldValue(schema.shape[name]!, given);
+    if (!r) return undefined;
+    // as zod's objects: a left-out field is in the output only with a value (a default)
+    if (given !== undefined || r.value !== undefined) out[name] = r.value;
+  }
+  return out;
+}
+
 /** Parses and validates a URL's query string against `schema`; throws a 400 ApiProblem on any problem. */
 export function parseQuery<S extends QuerySchema>(url: URL, schema: S): z.output<S> {
-  const known = Object.keys(schema.shape);
+  const { known, names, byField } = fields(schema);
   const raw: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
-    if (!known.includes(name)) {
+    if (!names.has(name)) {
       throw new ApiProblem(400, PROBLEM.unknownParameter,
         `Unknown parameter "${name}".${didYouMean(name, known)} Accepted: ${known.join(', ')}.`,
         { parameter: name, allowed: known });
@@ -50,6 +107,8 @@ export function parseQuery<S extends QuerySchema>(url: URL, schema: S): z.output
     }
     raw[name] = value;
   }
+  const quick = byField ? parseByField(schema, known, raw) : undefined;
+  if (quick) return quick as z.output<S>;
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;

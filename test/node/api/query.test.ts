@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { maximizeQuery } from '../../../functions/api/params/maximize.js';
 import { predictQuery } from '../../../functions/api/params/predict.js';
 import { uploadQuery } from '../../../functions/api/params/upload.js';
-import { parseQuery, type QuerySchema } from '../../../functions/api/params/query.js';
+import { parseByField, parseQuery, type QuerySchema } from '../../../functions/api/params/query.js';
 import { ApiProblem } from '../../../functions/api/problem.js';
 
 const VALUES = fc.oneof(
@@ -50,6 +50,26 @@ describe('the query parser', () => {
       fc.assert(fc.property(arbQuery(schema as unknown as QuerySchema), (q) => check(schema as unknown as QuerySchema, q)), { seed: 14, numRuns: 600 });
     });
   }
+
+  it('parses field by field to exactly what zod parses the whole object to', () => {
+    for (const schema of [maximizeQuery, predictQuery, uploadQuery] as unknown as QuerySchema[]) {
+      const known = Object.keys(schema.shape);
+      const raw = fc.array(fc.tuple(fc.constantFrom(...known), VALUES), { maxLength: 8 }).map((pairs) => Object.fromEntries(pairs));
+      // twice: the second time from the kept field values
+      for (const round of [1, 2]) {
+        fc.assert(fc.property(raw, (r) => {
+          const whole = schema.safeParse(r);
+          const quick = parseByField(schema, known, r);
+          if (!whole.success) expect(quick, `round ${round}`).toBeUndefined();
+          else if (quick) {
+            expect(quick).toStrictEqual(whole.data);
+            expect(Object.keys(quick)).toEqual(Object.keys(whole.data as object));
+          }
+          else expect(whole.success, 'a valid query fell back to zod').toBe(false);
+        }), { seed: 16, numRuns: 400 });
+      }
+    }
+  });
 
   it('refuses non-finite numbers by name', () => {
     for (const v of ['NaN', 'Infinity', '1e400']) {
