@@ -18,9 +18,18 @@ export function immutableHeaders(etag: string, canonical: string): Record<string
   return { ETag: etag, 'Cache-Control': IMMUTABLE, 'X-Ascent-Params': canonical };
 }
 
+/** ETags of the last canonical queries seen (a request names its result's ETag before and after computing it). */
+const etags = new Map<string, string>();
+
 /** A strong ETag for a canonical query: the first 128 bits of its SHA-256. */
 export async function strongEtag(canonical: string): Promise<string> {
-  return `"${(await sha256Hex(canonical)).slice(0, 32)}"`;
+  let etag = etags.get(canonical);
+  if (etag === undefined) {
+    etag = `"${(await sha256Hex(canonical)).slice(0, 32)}"`;
+    if (etags.size >= 64) etags.clear();
+    etags.set(canonical, etag);
+  }
+  return etag;
 }
 
 /** RFC 9110 If-None-Match: a list of entity tags or "*"; weak tags compare weakly (W/ prefix ignored). */

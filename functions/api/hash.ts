@@ -1,9 +1,11 @@
 /** Hex digests and tokens: content-addressed ids, program keys, ETags and delete tokens all spell bytes this way. */
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lowercase hex, two digits a byte. */
 export function hex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 

@@ -55,6 +55,17 @@ function inputGradientOnly(meta: ProgramMeta): void {
   if (meta.wrt?.length) throw new Unsupported('the kernel returns the input gradient only, not gradients with respect to intermediate tensors');
 }
 
+/** Adam's bias corrections for steps 1..n, two per step (the same for every request: computed once, grown as needed). */
+let corrections = new Float64Array(0);
+function adamTable(n: number): Float64Array {
+  if (corrections.length < 2 * n) {
+    const table = new Float64Array(2 * n);
+    for (let t = 1; t <= n; t++) [table[2 * t - 2], table[2 * t - 1]] = adamCorrections(t);
+    corrections = table;
+  }
+  return corrections.subarray(0, 2 * n);
+}
+
 /** Memory for one request: the job block and its arrays, in bytes from `base`. */
 class Layout {
   private at: number;
@@ -262,8 +273,7 @@ export class KernelProgram {
       set(abi.J_BLUR_RADIUS, (taps.length - 1) / 2);
       set(abi.J_BLUR_EVERY, r.blurEvery);
     }
-    const adam = new Float64Array(mem, a.adam, steps * 2);
-    for (let t = 1; t <= steps; t++) [adam[2 * t - 2], adam[2 * t - 1]] = adamCorrections(t);
+    new Float64Array(mem, a.adam, steps * 2).set(adamTable(steps));
 
     const trace: AscentResult['trace'] = {
       objective: Array.from({ length: n }, () => [] as number[]),

@@ -46,6 +46,8 @@ export function manifestRegistry(
   entries: readonly ManifestEntry[], bytesOf: ReadFile, hasProgram: (id: string) => boolean,
 ): ModelRegistry {
   const infoOf = (e: ManifestEntry): ModelInfo => ({ ...manifestInfo(e), engine: hasProgram(e.id) ? 'kernel' : 'onnxruntime' });
+  // each model's bytes are read once (the host's read may be an import or a file read)
+  const read = new Map<string, Uint8Array>();
   return {
     async list() {
       return entries.map(infoOf);
@@ -53,8 +55,12 @@ export function manifestRegistry(
     async get(id) {
       const e = entries.find((m) => m.id === id);
       if (!e) return undefined;
-      const bytes = await bytesOf(e.file);
-      if (!bytes) throw new Error(`model file ${e.file} is not available`);
+      let bytes = read.get(e.file);
+      if (!bytes) {
+        bytes = await bytesOf(e.file);
+        if (!bytes) throw new Error(`model file ${e.file} is not available`);
+        read.set(e.file, bytes);
+      }
       return { info: infoOf(e), bytes };
     },
   };
