@@ -42,3 +42,36 @@ describe('openapi.json', () => {
     expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(['model', 'class', 'eps', 'norm', 'mask', 'x', 'sample', 'restarts', 'format']));
   });
 });
+
+describe('CORS', () => {
+  const exposed = 'ETag,X-Ascent-Cache,X-Ascent-Params,X-Ascent-Probability,X-Ascent-Predicted,X-Ascent-Objective,X-Ascent-Samples,X-Ascent-Warning,X-Ascent-Class,X-Ascent-Completeness';
+
+  it('lets any origin read every answer and its Ascent headers: images, JSON, problems, event streams', async () => {
+    const answers = [
+      await get('/api/v1/maximize?model=fashion-mlp&class=7&steps=3'),
+      await get('/api/v1/models'),
+      await get('/api/v1/maximize?model=fashion-mlp&clas=7'),
+      await get('/api/v1/no-such'),
+      await get('/api/v1/maximize/events?model=fashion-mlp&class=7&steps=3'),
+    ];
+    for (const r of answers) {
+      await r.arrayBuffer();
+      expect(r.headers.get('access-control-allow-origin'), r.url).toBe('*');
+      expect(r.headers.get('access-control-expose-headers'), r.url).toBe(exposed);
+    }
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 400, 404, 200]);
+    // an event stream is never stored
+    expect(answers[4]!.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers a preflight', async () => {
+    const r = await get('/api/v1/maximize?model=fashion-mlp&class=7', {
+      method: 'OPTIONS', headers: { origin: 'https://example.org', 'access-control-request-method': 'GET', 'access-control-request-headers': 'If-None-Match' },
+    });
+    expect(r.status).toBe(204);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect(r.headers.get('access-control-allow-methods')).toContain('GET');
+    expect(r.headers.get('access-control-allow-headers')).toBe('If-None-Match');
+    expect(r.headers.get('access-control-max-age')).toBe('86400');
+  });
+});
