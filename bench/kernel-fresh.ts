@@ -28,12 +28,20 @@ const option = (name: string, fallback: string) => {
 const runs = Number(option('runs', '6'));
 const model = option('model', 'fashion-mlp');
 const batch = Number(option('batch', '1'));
+const steps = Number(option('steps', '256'));
 /** V8 flags for workerd (config v8Flags), e.g. --v8 --trace-wasm-compilation-times (printed to stdout) */
 const v8 = option('v8', '');
 /** write a CPU profile (inspector, 100 us sampling) of the first request to this file */
 const profile = option('profile', '');
 /** record the first request with `perf record` into this file (with V8's --perf-basic-prof for JIT code names) */
 const perf = option('perf', '');
+/**
+ * first a whole ascent in another isolate of the same workerd process, a different Worker (its script and kernel
+ * differ by a byte, so V8 shares no compiled code with it): a fresh isolate in a warm process, as in production
+ */
+const otherFirst = args.includes('--other-isolate-first') ? (args.splice(args.indexOf('--other-isolate-first'), 1), true) : false;
+/** create the program in a request before the measured ones (which then are ascents only) */
+const createFirst = args.includes('--create-first') ? (args.splice(args.indexOf('--create-first'), 1), true) : false;
 /** further requests after the second, each printed (main + other threads) */
 const more = Number(option('more', '0'));
 const builds = args.length ? args : [join(ROOT, 'functions/kernel/build/kernel.wasm')];
@@ -45,6 +53,7 @@ execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
   join(ROOT, 'bench/kernel-fresh/worker.ts'), '--bundle', '--format=esm', '--platform=browser', `--outfile=${join(dir, 'worker.js')}`,
   '--external:./kernel.wasm', '--external:./fashion-mlp.bin', '--external:./fashion-cnn.bin', '--log-level=warning',
 ]);
+writeFileSync(join(dir, 'other.js'), `${readFileSync(join(dir, 'worker.js'), 'utf8')}\n// another Worker\n`);
 for (const m of ['fashion-mlp', 'fashion-cnn']) copyFileSync(join(ROOT, `functions/kernel/build/programs/${m}.bin`), join(dir, `${m}.bin`));
 
 /** CPU ms per thread name (main = the thread whose id is the pid) */
@@ -65,11 +74,20 @@ const minus = (a: Map<string, number>, b: Map<string, number>) => new Map([...a]
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function config(port: number): string {
+function config(port: number, otherPort = 0): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  services = [ (name = "main", worker = .w), (name = "other", worker = .w2) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main")${otherPort ? `, (name = "http2", address = "127.0.0.1:${otherPort}", http = (), service = "other")` : ''} ],
+);
+const w2 :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "other.js"),
+    (name = "./kernel.wasm", wasm = embed "other.wasm"),
+    (name = "./fashion-mlp.bin", data = embed "fashion-mlp.bin"),
+    (name = "./fashion-cnn.bin", data = embed "fashion-cnn.bin"),
+  ],
+  compatibilityDate = "2025-01-01",
 );
 const w :Workerd.Worker = (
   modules = [
@@ -97,17 +115,32 @@ async function started(port: number): Promise<void> {
 
 async function once(build: string): Promise<{ first: Map<string, number>; after: Map<string, number>; second: Map<string, number>; answer: string; timing: string }> {
   copyFileSync(build, join(dir, 'kernel.wasm'));
+  // the same kernel with one more (empty) custom section: other wire bytes
+  writeFileSync(join(dir, 'other.wasm'), Buffer.concat([readFileSync(build), Buffer.from([0, 2, 1, 0x78])]));
   const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), config(port));
+  const otherPort = otherFirst ? await freePort() : 0;
+  writeFileSync(join(dir, 'config.capnp'), config(port, otherPort));
   const inspectorPort = profile ? await freePort() : 0;
   const child = spawn(WORKERD, ['serve', ...(profile ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : []), join(dir, 'config.capnp')], { stdio: ['ignore', v8 ? 'inherit' : 'ignore', 'inherit'] });
   try {
-    const url = `http://127.0.0.1:${port}/ascend?model=${model}&batch=${batch}`;
+    const url = `http://127.0.0.1:${port}/ascend?model=${model}&batch=${batch}&steps=${steps}`;
     await started(port);
     await sleep(300);
     const profiler = profile ? await startProfile(inspectorPort) : undefined;
     const recorder = perf ? spawn('perf', ['record', '-q', '-F', '20000', '-p', String(child.pid), '-o', perf], { stdio: 'ignore' }) : undefined;
     if (recorder) await sleep(500);
+    if (otherFirst) {
+      await (await fetch(url.replace(`:${port}/`, `:${otherPort}/`), { headers: { connection: 'close' } })).text();
+      await sleep(500);
+    }
+    if (createFirst) {
+      // the program's creation as a request of its own, so that the first measured request is the first ascent
+      const c0 = threads(child.pid!);
+      await (await fetch(`${url}&create`, { headers: { connection: 'close' } })).text();
+      const c = minus(threads(child.pid!), c0);
+      console.log(`  creation: main ${(c.get('main') ?? 0).toFixed(1)}, other threads ${(total(c) - (c.get('main') ?? 0)).toFixed(1)}`);
+      await sleep(300);
+    }
     const t0 = threads(child.pid!);
     const res = await fetch(url, { headers: { connection: 'close' } });
     const answer = await res.text();
@@ -213,7 +246,7 @@ for (let r = 0; r < runs; r++) {
     console.log(`${b.split('/').pop()} run ${r + 1}: first {${fmt(m.first)}} after {${fmt(m.after)}} second {${fmt(m.second)}} (${m.timing})`);
   }
 }
-console.log(`\n${model} batch ${batch}, ${runs} fresh workerd processes per build, CPU ms (median):`);
+console.log(`\n${model} batch ${batch}, ${steps} steps, ${runs} fresh workerd processes per build, CPU ms (median):`);
 console.log('build | first request | main | other threads | 0.5 s after | second | second main | answers');
 for (const [b, r] of rows) {
   const f = (x: number[]) => median(x).toFixed(1);

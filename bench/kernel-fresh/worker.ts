@@ -15,7 +15,7 @@ import type { AscentSpec } from '../../functions/engine/ascent.js';
 const programs = new Map<string, Promise<KernelProgram>>();
 const instantiate = async () => (await WebAssembly.instantiate(kernelModule, {})).exports as unknown as KernelExports;
 
-function spec(batch: number, size: number, classes: number): AscentSpec {
+function spec(batch: number, size: number, classes: number, steps: number): AscentSpec {
   const random = rng(0);
   const weights = new Float32Array(batch * classes);
   for (let s = 0; s < batch; s++) weights[s * classes + 7] = 1;
@@ -25,7 +25,7 @@ function spec(batch: number, size: number, classes: number): AscentSpec {
     constraints: { min: 0, max: 1, eps: 0, norm: 'linf' },
     optimizer: 'adam',
     lr: 0.05,
-    steps: 256,
+    steps,
     regularization: NO_REGULARIZATION,
     starts: Float32Array.from({ length: batch * size }, () => Math.min(1, Math.max(0, 0.5 + random.normal() / 6))),
     batch,
@@ -78,8 +78,9 @@ export default {
       programs.set(model, p);
     }
     const k = await p;
+    if (url.searchParams.has('create')) return new Response('created');
     const t1 = performance.now();
-    const r = await k.ascend(spec(batch, k.sampleSize, k.classes));
+    const r = await k.ascend(spec(batch, k.sampleSize, k.classes, Number(url.searchParams.get('steps') ?? 256)));
     const t2 = performance.now();
     const x = new Uint8Array(r.levels.buffer, r.levels.byteOffset, r.levels.byteLength);
     let h = 0;
