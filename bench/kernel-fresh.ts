@@ -51,7 +51,7 @@ const dir = join(tmpdir(), `kernel-fresh-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
   join(ROOT, 'bench/kernel-fresh/worker.ts'), '--bundle', '--format=esm', '--platform=browser', `--outfile=${join(dir, 'worker.js')}`,
-  '--external:./kernel.wasm', '--external:./fashion-mlp.bin', '--external:./fashion-cnn.bin', '--log-level=warning',
+  '--external:./kernel.wasm', '--external:./other.wasm', '--external:./fashion-mlp.bin', '--external:./fashion-cnn.bin', '--log-level=warning',
 ]);
 writeFileSync(join(dir, 'other.js'), `${readFileSync(join(dir, 'worker.js'), 'utf8')}\n// another Worker\n`);
 for (const m of ['fashion-mlp', 'fashion-cnn']) copyFileSync(join(ROOT, `functions/kernel/build/programs/${m}.bin`), join(dir, `${m}.bin`));
@@ -84,6 +84,7 @@ const w2 :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "other.js"),
     (name = "./kernel.wasm", wasm = embed "other.wasm"),
+    (name = "./other.wasm", wasm = embed "other.wasm"),
     (name = "./fashion-mlp.bin", data = embed "fashion-mlp.bin"),
     (name = "./fashion-cnn.bin", data = embed "fashion-cnn.bin"),
   ],
@@ -93,6 +94,7 @@ const w :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "./kernel.wasm", wasm = embed "kernel.wasm"),
+    (name = "./other.wasm", wasm = embed "other.wasm"),
     (name = "./fashion-mlp.bin", data = embed "fashion-mlp.bin"),
     (name = "./fashion-cnn.bin", data = embed "fashion-cnn.bin"),
   ],
@@ -113,7 +115,7 @@ async function started(port: number): Promise<void> {
   }
 }
 
-async function once(build: string): Promise<{ first: Map<string, number>; after: Map<string, number>; second: Map<string, number>; answer: string; timing: string }> {
+async function once(build: string): Promise<{ first: Map<string, number>; after: Map<string, number>; second: Map<string, number>; warm: number[]; answer: string; timing: string }> {
   copyFileSync(build, join(dir, 'kernel.wasm'));
   // the same kernel with one more (empty) custom section: other wire bytes
   writeFileSync(join(dir, 'other.wasm'), Buffer.concat([readFileSync(build), Buffer.from([0, 2, 1, 0x78])]));
@@ -135,6 +137,12 @@ async function once(build: string): Promise<{ first: Map<string, number>; after:
     }
     if (createFirst) {
       // the program's creation as a request of its own, so that the first measured request is the first ascent
+      for (const part of ['instance', 'unpack']) {
+        const p0 = threads(child.pid!);
+        await (await fetch(`${url}&create=${part}`, { headers: { connection: 'close' } })).text();
+        const p = minus(threads(child.pid!), p0);
+        console.log(`  ${part}: main ${(p.get('main') ?? 0).toFixed(1)}, other threads ${(total(p) - (p.get('main') ?? 0)).toFixed(1)}`);
+      }
       const c0 = threads(child.pid!);
       await (await fetch(`${url}&create`, { headers: { connection: 'close' } })).text();
       const c = minus(threads(child.pid!), c0);
@@ -156,18 +164,22 @@ async function once(build: string): Promise<{ first: Map<string, number>; after:
     const res2 = await fetch(url, { headers: { connection: 'close' } });
     await res2.text();
     const t3 = threads(child.pid!);
+    let warm: number[] = [];
     if (more) {
       // the warm-up curve: main-thread (+ other threads) CPU of each further request
       const curve: string[] = [];
+      const totals: number[] = [];
       for (let i = 0; i < more; i++) {
         const a = threads(child.pid!);
         await (await fetch(url, { headers: { connection: 'close' } })).text();
         const d = minus(threads(child.pid!), a);
         curve.push(`${(d.get('main') ?? 0).toFixed(1)}+${(total(d) - (d.get('main') ?? 0)).toFixed(1)}`);
+        totals.push(total(d));
       }
       console.log(`  requests 3..${more + 2}: ${curve.join(' ')}`);
+      warm = totals.slice(Math.floor(more / 2));
     }
-    return { first: minus(t1, t0), after: minus(t2, t1), second: minus(t3, t2), answer, timing: `${timing}; then ${res2.headers.get('x-timing')}` };
+    return { first: minus(t1, t0), after: minus(t2, t1), second: minus(t3, t2), warm, answer, timing: `${timing}; then ${res2.headers.get('x-timing')}` };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -201,10 +213,49 @@ async function startProfile(port: number): Promise<() => Promise<unknown>> {
   };
 }
 
+/**
+ * --warm N: two builds (the first two arguments) in one workerd and one isolate, N rounds of one request to each
+ * (alternating which goes first) after a warm-up: main-thread CPU per request, median, and each round's ratio
+ */
+const warmRounds = Number(option('warm', '0'));
+if (warmRounds) {
+  copyFileSync(builds[0]!, join(dir, 'kernel.wasm'));
+  copyFileSync(builds[1] ?? builds[0]!, join(dir, 'other.wasm'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), config(port));
+  const child = spawn(WORKERD, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await started(port);
+    const url = (k: string) => `http://127.0.0.1:${port}/ascend?model=${model}&batch=${batch}&steps=${steps}&kernel=${k}`;
+    const cpu: Record<string, number[]> = { main: [], other: [] };
+    const ratios: number[] = [];
+    for (let r = 0; r < warmRounds + 5; r++) {
+      const got: Record<string, number> = {};
+      for (const k of r % 2 ? ['other', 'main'] : ['main', 'other']) {
+        const a = threads(child.pid!).get('main') ?? 0;
+        await (await fetch(url(k), { headers: { connection: 'close' } })).text();
+        got[k] = (threads(child.pid!).get('main') ?? 0) - a;
+      }
+      if (r >= 5) {
+        cpu.main!.push(got.main!);
+        cpu.other!.push(got.other!);
+        ratios.push(got.other! / got.main!);
+      }
+    }
+    console.log(`${model} batch ${batch}, ${steps} steps, warm, main-thread CPU ms per request (median of ${warmRounds}): ${builds[0]!.split('/').pop()} ${median(cpu.main!).toFixed(2)}, ${(builds[1] ?? builds[0]!).split('/').pop()} ${median(cpu.other!).toFixed(2)}; median ratio ${median(ratios).toFixed(3)}`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
 /** --products N: N rounds alternating /products?shape=l2 and shape=l1 in one workerd, main-thread CPU of each */
 const productRounds = Number(option('products', '0'));
 if (productRounds) {
   copyFileSync(builds[0]!, join(dir, 'kernel.wasm'));
+  copyFileSync(builds[0]!, join(dir, 'other.wasm'));
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), config(port));
   const child = spawn(WORKERD, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -228,12 +279,12 @@ if (productRounds) {
   process.exit(0);
 }
 
-const rows = new Map<string, { first: number[]; firstMain: number[]; firstOther: number[]; after: number[]; second: number[]; secondMain: number[]; answers: Set<string> }>();
+const rows = new Map<string, { first: number[]; firstMain: number[]; firstOther: number[]; after: number[]; second: number[]; secondMain: number[]; warm: number[]; answers: Set<string> }>();
 for (let r = 0; r < runs; r++) {
   const order = r % 2 ? [...builds].reverse() : builds;
   for (const b of order) {
     const m = await once(b);
-    const row = rows.get(b) ?? { first: [], firstMain: [], firstOther: [], after: [], second: [], secondMain: [], answers: new Set() };
+    const row = rows.get(b) ?? { first: [], firstMain: [], firstOther: [], after: [], second: [], secondMain: [], warm: [], answers: new Set() };
     rows.set(b, row);
     row.first.push(total(m.first));
     row.firstMain.push(m.first.get('main') ?? 0);
@@ -242,14 +293,15 @@ for (let r = 0; r < runs; r++) {
     row.second.push(total(m.second));
     row.secondMain.push(m.second.get('main') ?? 0);
     row.answers.add(m.answer);
+    row.warm.push(...m.warm);
     const fmt = (x: Map<string, number>) => [...x].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
     console.log(`${b.split('/').pop()} run ${r + 1}: first {${fmt(m.first)}} after {${fmt(m.after)}} second {${fmt(m.second)}} (${m.timing})`);
   }
 }
 console.log(`\n${model} batch ${batch}, ${steps} steps, ${runs} fresh workerd processes per build, CPU ms (median):`);
-console.log('build | first request | main | other threads | 0.5 s after | second | second main | answers');
+console.log('build | first request | main | other threads | 0.5 s after | second | second main | later requests (--more: their second half) | answers');
 for (const [b, r] of rows) {
   const f = (x: number[]) => median(x).toFixed(1);
-  console.log(`${b.split('/').pop()} | ${f(r.first)} | ${f(r.firstMain)} | ${f(r.firstOther)} | ${f(r.after)} | ${f(r.second)} | ${f(r.secondMain)} | ${[...r.answers].join(' ')}`);
+  console.log(`${b.split('/').pop()} | ${f(r.first)} | ${f(r.firstMain)} | ${f(r.firstOther)} | ${f(r.after)} | ${f(r.second)} | ${f(r.secondMain)} | ${r.warm.length ? f(r.warm) : ''} | ${[...r.answers].join(' ')}`);
 }
 rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * by ../kernel-fresh.ts into a standalone workerd, to measure what a fresh isolate's first ascent costs.
  */
 import kernelModule from './kernel.wasm';
+import otherModule from './other.wasm';
 import mlp from './fashion-mlp.bin';
 import cnn from './fashion-cnn.bin';
 import { KernelProgram, type KernelExports } from '../../functions/kernel/executor.js';
@@ -13,7 +14,8 @@ import { rng } from '../../functions/engine/prng.js';
 import type { AscentSpec } from '../../functions/engine/ascent.js';
 
 const programs = new Map<string, Promise<KernelProgram>>();
-const instantiate = async () => (await WebAssembly.instantiate(kernelModule, {})).exports as unknown as KernelExports;
+const instantiateModule = async (m: WebAssembly.Module) => (await WebAssembly.instantiate(m, {})).exports as unknown as KernelExports;
+const instantiate = () => instantiateModule(kernelModule);
 
 function spec(batch: number, size: number, classes: number, steps: number): AscentSpec {
   const random = rng(0);
@@ -70,12 +72,22 @@ export default {
     if (url.pathname === '/products') return products(url.searchParams.get('shape') ?? 'l2', Number(url.searchParams.get('reps') ?? 1000));
     const model = url.searchParams.get('model') ?? 'fashion-mlp';
     const batch = Number(url.searchParams.get('batch') ?? 1);
+    if (url.searchParams.get('create') === 'instance') {
+      await instantiate();
+      return new Response('instantiated');
+    }
+    if (url.searchParams.get('create') === 'unpack') {
+      unpackProgram(new Uint8Array(model === 'fashion-cnn' ? cnn : mlp));
+      return new Response('unpacked');
+    }
     const t0 = performance.now();
-    let p = programs.get(model);
+    // ?kernel=other: the second kernel build (an A/B comparison of two builds in one isolate)
+    const other = url.searchParams.get('kernel') === 'other';
+    let p = programs.get(`${model}${other ? ' other' : ''}`);
     if (!p) {
       const packed = unpackProgram(new Uint8Array(model === 'fashion-cnn' ? cnn : mlp));
-      p = KernelProgram.create(instantiate, packed.graph, packed.meta);
-      programs.set(model, p);
+      p = KernelProgram.create(other ? () => instantiateModule(otherModule) : instantiate, packed.graph, packed.meta);
+      programs.set(`${model}${other ? ' other' : ''}`, p);
     }
     const k = await p;
     if (url.searchParams.has('create')) return new Response('created');
