@@ -70,6 +70,11 @@ function threads(pid: number): Map<string, number> {
   }
   return out;
 }
+/** minor page faults of the process so far (/proc/<pid>/stat field 10) */
+function faults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
 const minus = (a: Map<string, number>, b: Map<string, number>) => new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)] as const).filter(([, v]) => v > 0.05));
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +120,7 @@ async function started(port: number): Promise<void> {
   }
 }
 
-async function once(build: string): Promise<{ first: Map<string, number>; after: Map<string, number>; second: Map<string, number>; warm: number[]; answer: string; timing: string }> {
+async function once(build: string): Promise<{ first: Map<string, number>; after: Map<string, number>; second: Map<string, number>; warm: number[]; firstFaults: number; answer: string; timing: string }> {
   copyFileSync(build, join(dir, 'kernel.wasm'));
   // the same kernel with one more (empty) custom section: other wire bytes
   writeFileSync(join(dir, 'other.wasm'), Buffer.concat([readFileSync(build), Buffer.from([0, 2, 1, 0x78])]));
@@ -149,11 +154,13 @@ async function once(build: string): Promise<{ first: Map<string, number>; after:
       console.log(`  creation: main ${(c.get('main') ?? 0).toFixed(1)}, other threads ${(total(c) - (c.get('main') ?? 0)).toFixed(1)}`);
       await sleep(300);
     }
+    const f0 = faults(child.pid!);
     const t0 = threads(child.pid!);
     const res = await fetch(url, { headers: { connection: 'close' } });
     const answer = await res.text();
     const timing = res.headers.get('x-timing') ?? '';
     const t1 = threads(child.pid!);
+    const firstFaults = faults(child.pid!) - f0;
     if (profiler) writeFileSync(profile, JSON.stringify(await profiler()));
     if (recorder) {
       recorder.kill('SIGINT');
@@ -179,7 +186,7 @@ async function once(build: string): Promise<{ first: Map<string, number>; after:
       console.log(`  requests 3..${more + 2}: ${curve.join(' ')}`);
       warm = totals.slice(Math.floor(more / 2));
     }
-    return { first: minus(t1, t0), after: minus(t2, t1), second: minus(t3, t2), warm, answer, timing: `${timing}; then ${res2.headers.get('x-timing')}` };
+    return { first: minus(t1, t0), after: minus(t2, t1), second: minus(t3, t2), warm, firstFaults, answer, timing: `${timing}; then ${res2.headers.get('x-timing')}` };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -279,12 +286,12 @@ if (productRounds) {
   process.exit(0);
 }
 
-const rows = new Map<string, { first: number[]; firstMain: number[]; firstOther: number[]; after: number[]; second: number[]; secondMain: number[]; warm: number[]; answers: Set<string> }>();
+const rows = new Map<string, { first: number[]; firstMain: number[]; firstOther: number[]; after: number[]; second: number[]; secondMain: number[]; warm: number[]; faults: number[]; answers: Set<string> }>();
 for (let r = 0; r < runs; r++) {
   const order = r % 2 ? [...builds].reverse() : builds;
   for (const b of order) {
     const m = await once(b);
-    const row = rows.get(b) ?? { first: [], firstMain: [], firstOther: [], after: [], second: [], secondMain: [], warm: [], answers: new Set() };
+    const row = rows.get(b) ?? { first: [], firstMain: [], firstOther: [], after: [], second: [], secondMain: [], warm: [], faults: [], answers: new Set() };
     rows.set(b, row);
     row.first.push(total(m.first));
     row.firstMain.push(m.first.get('main') ?? 0);
@@ -294,14 +301,15 @@ for (let r = 0; r < runs; r++) {
     row.secondMain.push(m.second.get('main') ?? 0);
     row.answers.add(m.answer);
     row.warm.push(...m.warm);
+    row.faults.push(m.firstFaults);
     const fmt = (x: Map<string, number>) => [...x].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-    console.log(`${b.split('/').pop()} run ${r + 1}: first {${fmt(m.first)}} after {${fmt(m.after)}} second {${fmt(m.second)}} (${m.timing})`);
+    console.log(`${b.split('/').pop()} run ${r + 1}: first {${fmt(m.first)}} (${m.firstFaults} page faults) after {${fmt(m.after)}} second {${fmt(m.second)}} (${m.timing})`);
   }
 }
 console.log(`\n${model} batch ${batch}, ${steps} steps, ${runs} fresh workerd processes per build, CPU ms (median):`);
-console.log('build | first request | main | other threads | 0.5 s after | second | second main | later requests (--more: their second half) | answers');
+console.log('build | first request | main | other threads | page faults in it | 0.5 s after | second | second main | later requests (--more: their second half) | answers');
 for (const [b, r] of rows) {
   const f = (x: number[]) => median(x).toFixed(1);
-  console.log(`${b.split('/').pop()} | ${f(r.first)} | ${f(r.firstMain)} | ${f(r.firstOther)} | ${f(r.after)} | ${f(r.second)} | ${f(r.secondMain)} | ${r.warm.length ? f(r.warm) : ''} | ${[...r.answers].join(' ')}`);
+  console.log(`${b.split('/').pop()} | ${f(r.first)} | ${f(r.firstMain)} | ${f(r.firstOther)} | ${median(r.faults).toFixed(0)} | ${f(r.after)} | ${f(r.second)} | ${f(r.secondMain)} | ${r.warm.length ? f(r.warm) : ''} | ${[...r.answers].join(' ')}`);
 }
 rmSync(dir, { recursive: true, force: true });
