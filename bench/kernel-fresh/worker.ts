@@ -39,9 +39,9 @@ function spec(batch: number, size: number, classes: number, steps: number): Asce
 
 /**
  * GET /products?shape=l2|l1&reps=N: N times the two products of a batch-1 step of fashion-mlp's first layer
- * (forward x[784] . W[784,128], backward g[128] . W^T), with W 401 KB (from L2, as in the ascent) or, for the
- * same FLOPs, 14 times each on 56 rows of W (28 KB, from L1): what reading the weights once per step instead of
- * twice could save at most. The caller times the request from outside.
+ * (forward x[784] . W[784,128], backward g[128] . W^T) in 14 slices of 56 rows each: the 14 slices of W (401 KB,
+ * read from L2, as in the ascent) or 14 times its first slice (28 KB, from L1), the same FLOPs and calls: what
+ * reading the weights once per step instead of twice could save at most. The caller times it from outside.
  */
 async function products(shape: string, reps: number): Promise<Response> {
   const k = (await WebAssembly.instantiate(kernelModule, {})).exports as unknown as KernelExports & {
@@ -53,12 +53,12 @@ async function products(shape: string, reps: number): Promise<Response> {
   if (end > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
   const f = new Float32Array(k.memory.buffer);
   for (let i = W / 4; i < end / 4; i++) f[i] = Math.sin(i) * 0.1 + 0.2;
-  const rows = shape === 'l1' ? 56 : 784;
-  const times = 784 / rows;
+  // 14 products of 56 rows each way: on the 14 slices of W (all of it, from L2) or 14 times on its first slice
   for (let r = 0; r < reps; r++) {
-    for (let t = 0; t < times; t++) {
-      k.gemmNN(1, rows, 128, x + t * rows * 4, W, h);
-      k.gemmNT(1, 128, rows, g, W, gx + t * rows * 4, 0);
+    for (let t = 0; t < 14; t++) {
+      const w = W + (shape === 'l1' ? 0 : t * 56 * 128 * 4);
+      k.gemmNN(1, 56, 128, x + t * 56 * 4, w, h);
+      k.gemmNT(1, 128, 56, g, w, gx + t * 56 * 4, 0);
     }
   }
   return Response.json({ shape, reps, h0: f[h / 4] });
