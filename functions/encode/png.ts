@@ -55,12 +55,13 @@ export function chunk(type: string, data: Uint8Array): Uint8Array {
  * then the row, Up (all zeros) when it repeats the row above, else None. Written from the small raster: the
  * repeated rows of an enlargement are never built, only compared once per source row.
  */
-export function filterRows(r: Raster, scale = 1): Uint8Array {
+export function filterRows(r: Raster, scale = 1, into?: Uint8Array): Uint8Array {
   const c = r.channels;
   const small = r.width * c;
   const stride = small * scale;
   const d = r.data;
-  const out = new Uint8Array(r.height * scale * (stride + 1));
+  const size = r.height * scale * (stride + 1);
+  const out = into ? into.subarray(0, size).fill(0) : new Uint8Array(size);
   for (let sy = 0; sy < r.height; sy++) {
     const row = sy * small;
     let repeats = sy > 0;
@@ -109,9 +110,27 @@ export async function encodePng(r: Raster, text: Record<string, string> = {}, de
   return pngFile(
     chunk('IHDR', header),
     ...Object.entries(text).map(([k, v]) => chunk('tEXt', latin1(`${k}\0${v}`))),
-    chunk('IDAT', await deflate(filterRows(r, scale))),
+    chunk('IDAT', await deflateRows(r, scale, deflate)),
     chunk('IEND', new Uint8Array(0)),
   );
+}
+
+/**
+ * Buffers for the filtered rows, used again by the next image: a fresh buffer of tens of KB costs the process
+ * fresh memory pages on every request. One per image being compressed (requests interleave at the compressor).
+ */
+const spare: Uint8Array[] = [];
+const SPARE_BYTES = 1 << 20;
+
+async function deflateRows(r: Raster, scale: number, deflate: Deflate): Promise<Uint8Array> {
+  const size = r.height * scale * (r.width * r.channels * scale + 1);
+  if (size > SPARE_BYTES) return deflate(filterRows(r, scale));
+  const i = spare.findIndex((b) => b.length >= size);
+  const buffer = i >= 0 ? spare.splice(i, 1)[0]! : new Uint8Array(Math.max(size, 64 * 1024));
+  const out = await deflate(filterRows(r, scale, buffer));
+  // a compressor may have taken the buffer over (detached): then it is not used again
+  if (buffer.byteLength > 0 && spare.length < 4) spare.push(buffer);
+  return out;
 }
 
 /** A PNG file: the signature, then the chunks. */

@@ -155,11 +155,28 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
   };
 }
 
+/** An encoded result: its bytes (or text) and headers, from which its responses are made. */
+export interface ResultBody {
+  body: Uint8Array<ArrayBuffer> | string;
+  headers: Record<string, string>;
+}
+
+/** A response of an encoded result (a new one each time: one is cached, another sent). */
+export const respond = (b: ResultBody): Response => new Response(b.body, { headers: b.headers });
+
 /** The result in one output format, as the immutable response cached under its canonical query. */
 export async function resultResponse(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
   deflate?: Deflate,
 ): Promise<Response> {
+  return respond(await resultBody(r, plan, info, output, entries, query, facts, deflate));
+}
+
+/** The result in one output format: what resultResponse answers, before it is a Response. */
+export async function resultBody(
+  r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
+  deflate?: Deflate,
+): Promise<ResultBody> {
   const headers = immutableHeaders(await strongEtag(query), query);
   if (output.format !== 'json') {
     // the numbers a page shows under an embedded image, without a second request for the JSON
@@ -173,9 +190,9 @@ export async function resultResponse(
       ...(k !== null ? { 'X-Ascent-Probability': String(Number(probabilities[k]!.toPrecision(7))) } : {}),
       ...(warnings.length ? { 'X-Ascent-Warning': warningHeader(warnings) } : {}),
     };
-    if (output.format === 'gif') return new Response(renderGif(r, plan, output), { headers: { ...headers, ...summary, 'Content-Type': 'image/gif' } });
-    return new Response(await renderPng(r, plan, output, query, deflate), { headers: { ...headers, ...summary, 'Content-Type': 'image/png' } });
+    if (output.format === 'gif') return { body: renderGif(r, plan, output), headers: { ...headers, ...summary, 'Content-Type': 'image/gif' } };
+    return { body: await renderPng(r, plan, output, query, deflate), headers: { ...headers, ...summary, 'Content-Type': 'image/png' } };
   }
   const json = renderJson(r, plan, info, output, entries, facts);
-  return new Response(JSON.stringify(json), { headers: { ...headers, 'Content-Type': 'application/json' } });
+  return { body: JSON.stringify(json), headers: { ...headers, 'Content-Type': 'application/json' } };
 }
