@@ -13,15 +13,10 @@ import { join } from 'node:path';
 import { ROOT } from './models.js';
 import { removeState, startWrangler, stateFolder } from './wrangler.js';
 import { median } from './stats.js';
+import { takeOption } from './options.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = args[i + 1]!;
-  args.splice(i, 2);
-  return v;
-};
+const option = (name: string, fallback: string) => takeOption(args, name, fallback);
 const runs = Number(option('runs', '4'));
 const model = option('model', 'fashion-mlp');
 const builds = args;

@@ -16,15 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { ROOT } from './models.js';
 import { freePort } from './wrangler.js';
 import { median } from './stats.js';
+import { takeOption } from './options.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = args[i + 1]!;
-  args.splice(i, 2);
-  return v;
-};
+const option = (name: string, fallback: string) => takeOption(args, name, fallback);
 const runs = Number(option('runs', '6'));
 const model = option('model', 'fashion-mlp');
 const batch = Number(option('batch', '1'));
