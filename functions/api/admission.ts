@@ -21,7 +21,7 @@ import { withNormalization } from '../compiler/preprocess.js';
 import { createRunner, runnerOutputs } from '../engine/runner.js';
 import { OnnxFormatError, decodeModel, encodeModel, type OnnxModel } from '../onnx/model.js';
 import { recognizeLayout } from '../registry/layout.js';
-import { maximizeCpuMs, type CpuModel } from '../budget/cpu.js';
+import { maximizeCpuMs, type CpuModels } from '../budget/cpu.js';
 import type { Limits } from '../budget/limits.js';
 import { runBytes } from '../budget/memory.js';
 import { sessionCpuMs, withNodes } from '../budget/nodes.js';
@@ -59,7 +59,7 @@ function decode(bytes: Uint8Array): OnnxModel {
 
 /** What admission is checked against: the deployment's CPU model and limits, and its kernel (absent: onnxruntime only). */
 export interface AdmissionBudget {
-  cpu: CpuModel;
+  cpu: CpuModels;
   limits: Limits;
   instantiateKernel?: InstantiateKernel;
   /** the admission's deadline in ms (default: twice the CPU limit, see `deadline`) */

@@ -1,5 +1,5 @@
 /** What every handler gets: the dependencies a host injects (AppDeps) and the per-isolate state built from them. */
-import type { CpuModel } from '../budget/cpu.js';
+import type { CpuModels } from '../budget/cpu.js';
 import type { Limits, LimitsConfig } from '../budget/limits.js';
 import type { Deflate } from '../encode/png.js';
 import type { Ort } from '../engine/ort-types.js';
@@ -31,7 +31,7 @@ export interface AppDeps {
   /** what one request may use (default DEFAULT_LIMITS: a few seconds of CPU) */
   limits?: LimitsConfig;
   /** the engine's cost on this host (default WORKERD_CPU) */
-  cpu?: CpuModel;
+  cpu?: CpuModels;
   /** uploaded models (absent: uploads disabled) */
   uploads?: UploadStore;
   /** where compiled programs are kept between isolates */
@@ -53,7 +53,7 @@ export interface AppContext extends AppDeps {
   /** per model: the tensors layer= may name, and their units' activity over the shipped images */
   activity: ActivityCache;
   limits: Limits;
-  cpu: CpuModel;
+  cpu: CpuModels;
   /** Grad-CAM's programs (gradients on a feature map) */
   layerPrograms: LayerPrograms;
 }

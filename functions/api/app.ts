@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { withUploads } from '../registry/uploads.js';
 import type { AppContext, AppDeps, AppEnv } from './app-env.js';
-import { WORKERD_CPU } from '../budget/cpu.js';
+import { WORKERD_CPU_MODELS } from '../budget/cpu.js';
 import { limitsFrom } from '../budget/limits.js';
 import { settleBody } from './http.js';
 import { anyOrigin } from './cors.js';
@@ -28,7 +28,7 @@ export type { AppContext, AppDeps, AppEnv } from './app-env.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits = limitsFrom(deps.limits ?? {});
-  const cpu = deps.cpu ?? WORKERD_CPU;
+  const cpu = deps.cpu ?? WORKERD_CPU_MODELS;
   const context: AppContext = {
     ...deps,
     registry: withUploads(deps.registry, deps.uploads),
@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.builtinProgram ? { builtinProgram: deps.builtinProgram } : {}),
     }, deps.programStore),
     exemplars: new ExemplarLogits(deps.loadOrt, deps.programStore),
-    activity: new ActivityCache(deps.loadOrt, deps.samples, { cpu, limits }, deps.programStore),
+    activity: new ActivityCache(deps.loadOrt, deps.samples, { cpu: cpu.onnxruntime, limits }, deps.programStore),
     limits,
     cpu,
     layerPrograms: new LayerPrograms(deps.loadOrt, deps.programStore),

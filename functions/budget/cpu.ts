@@ -10,6 +10,7 @@
  * prints a new fit next to these), rounded up so that the estimate is at or above what was measured for every
  * model of the fit: the limit a deployment sets is a promise about CPU time, and Workers bill CPU time.
  */
+import type { EngineName } from '../registry/types.js';
 
 export interface CpuModel {
   /** per request: parsing, planning, encoding the result */
@@ -28,6 +29,21 @@ export interface CpuModel {
  * 2.3 ms; see bench/budget.ts.
  */
 export const WORKERD_CPU: CpuModel = { fixedMs: 20, perRunMs: 0.1, gradientFlopsPerMs: 8e6, forwardFlopsPerMs: 24e6 };
+
+/**
+ * Ascent's WebAssembly kernel in workerd (one call runs the whole ascent: no per-run call, no copies), measured
+ * 2026-12-01 with `npm run bench` (workerd CPU per request, the runtime's own per-request work included):
+ * fashion-mlp 7.7-8.1 ms a default request, 14-25 us a step (0.20 MFLOP forward), fashion-cnn 48-70 ms, 173-259 us
+ * a step (1.78 MFLOP); a request with steps=1 3.9-5.0 ms. Rounded up so that the slowest run of the CNN is covered:
+ * the MLP, bound by loads rather than arithmetic, is estimated at about twice what it costs.
+ */
+export const WORKERD_KERNEL_CPU: CpuModel = { fixedMs: 6, perRunMs: 0.005, gradientFlopsPerMs: 6e6, forwardFlopsPerMs: 24e6 };
+
+/** A CPU model per engine: what a program costs depends on which engine runs it. */
+export type CpuModels = Record<EngineName, CpuModel>;
+
+/** The models of workerd, the host Ascent is deployed on. */
+export const WORKERD_CPU_MODELS: CpuModels = { onnxruntime: WORKERD_CPU, kernel: WORKERD_KERNEL_CPU };
 
 /** Rows one run computes for `batch` samples: models with a fixed batch size run in padded chunks of it. */
 export function rowsFor(batch: number, fixedBatch: number | null): number {

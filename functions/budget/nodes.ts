@@ -9,7 +9,7 @@
  * the kernel 0.14-0.4 us per node per run. Rounded up here.
  */
 import type { EngineName } from '../registry/types.js';
-import type { CpuModel } from './cpu.js';
+import type { CpuModel, CpuModels } from './cpu.js';
 
 /** ms per program node per run, on each engine */
 export const NODE_RUN_MS: Record<EngineName, number> = { kernel: 0.0005, onnxruntime: 0.015 };
@@ -18,8 +18,9 @@ export const NODE_SESSION_MS = 4;
 /** nodes already inside cpu.ts's per-run cost (the programs it was fitted on have 17-60) */
 export const FITTED_NODES = 64;
 
-/** The CPU model for a program of `nodes` nodes on `engine`: each run costs its nodes beyond the fitted ones too. */
-export function withNodes(m: CpuModel, nodes: number, engine: EngineName): CpuModel {
+/** The CPU model of `engine` for a program of `nodes` nodes: each run costs its nodes beyond the fitted ones too. */
+export function withNodes(models: CpuModels, nodes: number, engine: EngineName): CpuModel {
+  const m = models[engine];
   return { ...m, perRunMs: m.perRunMs + Math.max(0, nodes - FITTED_NODES) * NODE_RUN_MS[engine] };
 }
 

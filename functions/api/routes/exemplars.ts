@@ -65,8 +65,8 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
   // the logits of every test image for every class, written once to the store as a copy
   checkBudget({ memoryBytes: 2 * 4 * samples.count * info.labels.length }, limits, `Scoring the ${samples.count} test images with ${info.id}`, 'This model has too many classes for this deployment.');
   const table = await c.var.app.exemplars.get(record, samples, (flops) => {
-    // forward runs of about a hundred images each
-    const need = { cpuMs: cpu.fixedMs + forwardCpuMs(cpu, flops / samples.count, samples.count, 100) };
+    // forward runs of about a hundred images each, on onnxruntime
+    const need = { cpuMs: cpu.onnxruntime.fixedMs + forwardCpuMs(cpu.onnxruntime, flops / samples.count, samples.count, 100) };
     checkBudget(need, limits, `Scoring the ${samples.count} test images with ${info.id}`, 'This model is too large for this deployment.');
   });
   const scores = classScores(table.logits, table.classes, k, q.target);

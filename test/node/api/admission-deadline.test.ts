@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { admit, type AdmissionBudget } from '../../../functions/api/admission.js';
 import { ApiProblem } from '../../../functions/api/problem.js';
-import { WORKERD_CPU } from '../../../functions/budget/cpu.js';
+import { WORKERD_CPU_MODELS } from '../../../functions/budget/cpu.js';
 import { DEFAULT_LIMITS } from '../../../functions/budget/limits.js';
 import { instantiateKernel } from '../../../functions/hosts/node/kernel.js';
 import { loadOrt } from '../../../functions/hosts/node/ort.js';
@@ -31,7 +31,7 @@ async function refusal(file: Uint8Array, budget: AdmissionBudget): Promise<ApiPr
 }
 
 describe('admission deadline', () => {
-  const base = { cpu: WORKERD_CPU, limits: DEFAULT_LIMITS };
+  const base = { cpu: WORKERD_CPU_MODELS, limits: DEFAULT_LIMITS };
 
   it('a small kernel model admitted within the deadline', async () => {
     const admitted = await admit(chainModel(8, 'Relu'), DESCRIPTION, await loadOrt(), { ...base, instantiateKernel, clock: steppingClock(100) });
