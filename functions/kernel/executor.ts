@@ -33,6 +33,8 @@ export interface KernelExports {
   evaluate(job: number): void;
   ascend(job: number, from: number, to: number): void;
   gemm(m: number, k: number, n: number, a: number, b: number, y: number, reps: number): void;
+  /** Y = X transposed: Y's elements in order over (d0, d1, d2, d3), X read at strides (s0, s1, s2, s3) */
+  transpose(d0: number, d1: number, d2: number, d3: number, s0: number, s1: number, s2: number, s3: number, x: number, y: number): void;
 }
 
 export type InstantiateKernel = () => Promise<KernelExports>;
@@ -131,7 +133,8 @@ export class KernelProgram {
     this.grow(plan.end);
     const signature = plan.constants.map((c) => `${c.key}@${c.offset}`).join('|');
     if (signature !== this.written) {
-      for (const c of plan.constants) new Float32Array(this.k.memory.buffer, c.offset, c.data.length).set(c.data);
+      for (const c of plan.constants) if ('data' in c) new Float32Array(this.k.memory.buffer, c.offset, c.data.length).set(c.data);
+      for (const c of plan.constants) if ('from' in c) this.k.transpose(1, 1, c.cols, c.rows, 0, 0, 1, c.cols, c.from, c.offset);
       this.written = signature;
     }
     new Int32Array(this.k.memory.buffer, plan.codeOffset, plan.code.length).set(plan.code);

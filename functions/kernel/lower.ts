@@ -16,7 +16,7 @@ import {
   OP_CONV, OP_CONV_T, OP_GEMM, OP_MAXPOOL, OP_REDUCE, OP_SELECT_GT, OP_SOFTMAX, OP_TRANSPOSE, OP_UNARY, OP_UNPOOL,
   UN_EXP, UN_NEG, UN_RELU, UN_SIGMOID,
 } from './abi.js';
-import { size, Unsupported, type Planner, type Value } from './planner.js';
+import { size, Unsupported, type Const, type Planner, type Value } from './planner.js';
 
 type Rule = (p: Planner, n: OnnxNode) => void;
 
@@ -166,11 +166,20 @@ function transposeData(data: Float32Array, shape: number[], perm: number[]): Flo
   return out;
 }
 
-/** a [rows, cols] constant stored [cols, rows] (keyed, so each orientation is placed once) */
-function transposed2(p: Planner, key: string, data: Float32Array, rows: number, cols: number): { key: string; data: Float32Array } {
-  const k = `${key}^T`;
-  const existing = p.consts.get(k);
-  return { key: k, data: existing ? existing.data : transposeData(data, [rows, cols], [1, 0]) };
+/** a [rows, cols] matrix stored [cols, rows] */
+function transposeMatrix(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    const from = r * cols;
+    for (let c = 0, to = r; c < cols; c++, to += rows) out[to] = data[from + c]!;
+  }
+  return out;
+}
+
+/** a [rows, cols] constant stored [cols, rows], transposed here (keyed, so each orientation is placed once) */
+function transposedNow(p: Planner, b: { key: string; data: Float32Array }, rows: number, cols: number): { con: Const } {
+  const key = `${b.key}^T`;
+  return p.con(key, p.consts.get(key)?.data ?? transposeMatrix(b.data, rows, cols));
 }
 
 const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
@@ -318,15 +327,22 @@ function product(p: Planner, n: OnnxNode, a: Value & { kind: 'act' }, b: { key: 
     }
   }
   const y = p.act(outShape ?? [...a.shape.slice(0, -1), N]);
-  // masked: dot products (B stored [N, K]) so masked ones are skipped; otherwise as stored (no copy)
-  const nt = mask ? true : !kn;
-  const bStored = nt ? (kn ? transposed2(p, weights.key, weights.data, K, N) : weights) : weights;
+  // Masked: dot products (B stored [N, K]), so masked ones are skipped; otherwise B as stored (no copy). But one row
+  // of A (M = 1) that is mostly zeros by construction (a ReLU output or a ReLU-masked gradient: in the backward pass
+  // of a ReLU network typically three in four hidden units are off) is multiplied row by row of B stored [K, N],
+  // skipping the rows of its zero entries, at the price of a transposed copy of B. The copy is placed whatever the
+  // batch, so that the constants are laid out the same for every batch size of the program.
+  const sparseRow = p.zeroRich.has(a.buf);
+  const nt = sparseRow && M === 1 ? false : mask ? true : !kn;
+  if (sparseRow && !kn) p.conTransposed(weights, N, K);
+  const bArg = nt !== kn ? p.con(weights.key, weights.data) : kn ? transposedNow(p, weights, K, N) : p.conTransposed(weights, N, K);
   p.emit(OP_GEMM, [
-    M, K, N, { buf: a.buf }, p.con(bStored.key, bStored.data), { buf: y.buf },
+    M, K, N, { buf: a.buf }, bArg, { buf: y.buf },
     (nt ? GEMM_TRANS_B : 0) | (relu ? GEMM_RELU : 0),
     biasData ? p.con(bKey, biasData) : 0,
     mask ? p.ref(mask) : 0,
   ]);
+  if (relu || mask) p.zeroRich.add(y.buf);
   p.values.set(out, y);
   if (out !== n.outputs[0]) p.values.set(n.outputs[0]!, { kind: 'act', shape: [...a.shape.slice(0, -1), N], buf: y.buf });
 }
@@ -354,6 +370,7 @@ function unaryRule(kind: number): Rule {
     const x = acts(input(p, n, 0), n);
     const y = p.act(x.shape);
     p.emit(OP_UNARY, [kind, size(x.shape), { buf: x.buf }, { buf: y.buf }]);
+    if (kind === UN_RELU) p.zeroRich.add(y.buf);
     set(p, n, y);
   };
 }
@@ -546,6 +563,7 @@ export const RULES: Record<string, Rule> = {
     if (size(cond.shape) !== size(a.shape) || a.kind !== 'act') throw new Unsupported(`Where "${n.name}" with broadcasting`);
     const y = p.act(a.shape);
     p.emit(OP_SELECT_GT, [size(a.shape), p.ref(cond.t), f32bits(cond.c), { buf: a.buf }, f32bits(b), { buf: y.buf }]);
+    if (b === 0 && cond.c === 0) p.zeroRich.add(y.buf);
     set(p, n, y);
   },
   Expand: (p, n) => {
@@ -673,6 +691,7 @@ export const RULES: Record<string, Rule> = {
       N, C, H, W, OH, OW, kernel[0]!, kernel[1]!, win.strides[0]!, win.strides[1]!, win.pads[0]!, win.pads[1]!, win.dilations[0]!, win.dilations[1]!,
       { buf: x.buf }, { buf: y.buf }, idx ? { buf: idx } : 0,
     ]);
+    if (p.zeroRich.has(x.buf)) p.zeroRich.add(y.buf);
     set(p, n, y);
     if (idx) set(p, n, { kind: 'indices', shape: y.shape, buf: idx }, 1);
   },

@@ -21,8 +21,8 @@ export interface KernelPlan {
   /** the instructions, to be written at codeOffset */
   code: Int32Array;
   codeOffset: number;
-  /** constants to write once (offsets are the same for every batch size of a program) */
-  constants: { key: string; offset: number; data: Float32Array }[];
+  /** constants to write once (offsets are the same for every batch size of a program): values, or a transposed copy of the constant at `from` ([rows, cols]) */
+  constants: ({ key: string; offset: number; data: Float32Array } | { key: string; offset: number; from: number; rows: number; cols: number })[];
   /** first byte after the constants; first byte after everything */
   constantsEnd: number;
   end: number;
@@ -96,8 +96,9 @@ export function planProgram(graph: OnnxGraph, meta: ProgramMeta, batch: number, 
   const constants: KernelPlan['constants'] = [];
   for (const c of p.consts.values()) {
     c.offset = at;
-    constants.push({ key: c.key, offset: at, data: c.data });
-    at += align(c.data.length * 4);
+    const t = c.transposeOf;
+    constants.push(t ? { key: c.key, offset: at, from: t.of.offset, rows: t.rows, cols: t.cols } : { key: c.key, offset: at, data: c.data! });
+    at += align(c.length * 4);
   }
   const constantsEnd = at;
   const words = p.instrs.reduce((a, i) => a + 2 + i.args.length, 0);

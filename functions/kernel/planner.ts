@@ -23,7 +23,12 @@ export interface Buf {
 /** A float constant placed in the arena (weights, biases, plan-time transposes). */
 export interface Const {
   key: string;
-  data: Float32Array;
+  /** its values; undefined for a transposed copy of another constant, which the kernel writes (`transposeOf`) */
+  data: Float32Array | undefined;
+  /** elements */
+  length: number;
+  /** `of`, a [rows, cols] matrix, stored [cols, rows]: copied by the kernel once the other constants are written */
+  transposeOf?: { of: Const; rows: number; cols: number };
   offset: number;
 }
 
@@ -67,6 +72,11 @@ export class Planner {
   readonly consumers = new Map<string, OnnxNode[]>();
   /** batch normalizations left to the matrix product reading their output: tensor read -> scale and shift */
   readonly foldedNorm = new Map<string, { scale: Float32Array; shift: Float32Array; key: string }>();
+  /**
+   * blocks whose tensors are zero in most elements by construction: ReLU outputs, ReLU-masked gradients, their
+   * max-pooling (views share the block). A product reading one skips its zero entries (see lower.ts, product).
+   */
+  readonly zeroRich = new Set<Buf>();
 
   constructor(readonly graph: OnnxGraph) {
     for (const n of graph.nodes) {
@@ -102,7 +112,22 @@ export class Planner {
   con(key: string, data: Float32Array): { con: Const } {
     let c = this.consts.get(key);
     if (!c) {
-      c = { key, data, offset: -1 };
+      c = { key, data, length: data.length, offset: -1 };
+      this.consts.set(key, c);
+    }
+    return { con: c };
+  }
+
+  /**
+   * The constant `source` ([rows, cols]) stored [cols, rows], placed after it. The kernel transposes it in memory
+   * when the constants are written: in JavaScript a large copy costs a fresh isolate milliseconds, per plan.
+   */
+  conTransposed(source: { key: string; data: Float32Array }, rows: number, cols: number): { con: Const } {
+    const key = `${source.key}^T`;
+    let c = this.consts.get(key);
+    if (!c) {
+      const of = this.con(source.key, source.data).con;
+      c = { key, data: undefined, length: source.data.length, transposeOf: { of, rows, cols }, offset: -1 };
       this.consts.set(key, c);
     }
     return { con: c };

@@ -9,19 +9,47 @@
 
 @inline function min32(a: i32, b: i32): i32 { return a < b ? a : b; }
 
-/** One row of A (M = 1), columns n0..N: strips of 32 (then 16, 4, 1) columns held in registers, zero entries of A skipped (ReLU outputs). */
+/**
+ * One row of A (M = 1) skips its zero entries (ReLU outputs, ReLU-masked gradients: often three in four), and it
+ * gathers the others first, branch-free, into a list of (row of B, value): a test per entry inside every strip of
+ * columns would be a branch the processor cannot predict, taken again for each strip.
+ */
+const NZ_CHUNK = 1024;
+const NZ_ROW = memory.data(NZ_CHUNK * 4, 16);
+const NZ_VAL = memory.data(NZ_CHUNK * 4, 16);
+
+/** the nonzero entries of a[k0..k1) (at most NZ_CHUNK) into NZ_ROW (byte offset of row k of B) and NZ_VAL; returns their count */
+function gatherNonzero(k0: i32, k1: i32, a: usize, rowB: i32): i32 {
+  let c = 0;
+  for (let k = k0; k < k1; k++) {
+    const s = load<f32>(a + (<usize>k << 2));
+    store<i32>(NZ_ROW + (<usize>c << 2), k * rowB);
+    store<f32>(NZ_VAL + (<usize>c << 2), s);
+    c += i32(s != 0);
+  }
+  return c;
+}
+
+/** Y[0, n0..N) += A[0, k0..k1) . B[k0..k1, n0..N), in chunks of gathered nonzero entries (each element still sums over k in order) */
 function nnRowFrom(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usize): void {
-  const rowB = <usize>N << 2;
+  for (let c0 = k0; c0 < k1; c0 += NZ_CHUNK) {
+    const count = gatherNonzero(c0, min32(k1, c0 + NZ_CHUNK), a, N << 2);
+    if (count > 0) nnGathered(n0, count, N, B, y);
+  }
+}
+
+/** nnRowFrom over the gathered entries: strips of 32 columns held in registers, then the rest */
+function nnGathered(n0: i32, count: i32, N: i32, B: usize, y: usize): void {
   let n = n0;
   for (; n + 32 <= N; n += 32) {
     const yp = y + (<usize>n << 2);
     let c0 = v128.load(yp, 0), c1 = v128.load(yp, 16), c2 = v128.load(yp, 32), c3 = v128.load(yp, 48);
     let c4 = v128.load(yp, 64), c5 = v128.load(yp, 80), c6 = v128.load(yp, 96), c7 = v128.load(yp, 112);
-    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
-    for (let k = k0; k < k1; k++, bp += rowB) {
-      const s = load<f32>(a + (<usize>k << 2));
-      if (s == 0) continue;
-      const v = f32x4.splat(s);
+    const bn = B + (<usize>n << 2);
+    for (let j = 0; j < count; j++) {
+      const jo = <usize>j << 2;
+      const v = f32x4.splat(load<f32>(NZ_VAL + jo));
+      const bp = bn + <usize>load<i32>(NZ_ROW + jo);
       c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
       c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
       c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
@@ -34,50 +62,45 @@ function nnRowFrom(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usi
     v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
     v128.store(yp, c4, 64); v128.store(yp, c5, 80); v128.store(yp, c6, 96); v128.store(yp, c7, 112);
   }
-  if (n < N) nnRowRest(n, k0, k1, N, a, B, y);
+  if (n < N) nnGatheredRest(n, count, N, B, y);
 }
 
-/** nnRowFrom's columns n0..N left over after the strips of 32 (a function of its own: cold for most layers) */
-export function nnRowRest(n0: i32, k0: i32, k1: i32, N: i32, a: usize, B: usize, y: usize): void {
-  const rowB = <usize>N << 2;
+/** nnGathered's columns n0..N left over after the strips of 32 (a function of its own: cold for most layers) */
+export function nnGatheredRest(n0: i32, count: i32, N: i32, B: usize, y: usize): void {
   let n = n0;
   for (; n + 16 <= N; n += 16) {
     const yp = y + (<usize>n << 2);
-    let c0 = v128.load(yp, 0);
-    let c1 = v128.load(yp, 16);
-    let c2 = v128.load(yp, 32);
-    let c3 = v128.load(yp, 48);
-    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
-    for (let k = k0; k < k1; k++, bp += rowB) {
-      const s = load<f32>(a + (<usize>k << 2));
-      if (s == 0) continue;
-      const v = f32x4.splat(s);
+    let c0 = v128.load(yp, 0), c1 = v128.load(yp, 16), c2 = v128.load(yp, 32), c3 = v128.load(yp, 48);
+    const bn = B + (<usize>n << 2);
+    for (let j = 0; j < count; j++) {
+      const jo = <usize>j << 2;
+      const v = f32x4.splat(load<f32>(NZ_VAL + jo));
+      const bp = bn + <usize>load<i32>(NZ_ROW + jo);
       c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
       c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
       c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
       c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
     }
-    v128.store(yp, c0, 0);
-    v128.store(yp, c1, 16);
-    v128.store(yp, c2, 32);
-    v128.store(yp, c3, 48);
+    v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
   }
   for (; n + 4 <= N; n += 4) {
     const yp = y + (<usize>n << 2);
     let c0 = v128.load(yp);
-    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
-    for (let k = k0; k < k1; k++, bp += rowB) {
-      const s = load<f32>(a + (<usize>k << 2));
-      if (s == 0) continue;
-      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(s), v128.load(bp)));
+    const bn = B + (<usize>n << 2);
+    for (let j = 0; j < count; j++) {
+      const jo = <usize>j << 2;
+      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(NZ_VAL + jo)), v128.load(bn + <usize>load<i32>(NZ_ROW + jo))));
     }
     v128.store(yp, c0);
   }
   for (; n < N; n++) {
     const yp = y + (<usize>n << 2);
     let c = load<f32>(yp);
-    let bp = B + <usize>k0 * rowB + (<usize>n << 2);
-    for (let k = k0; k < k1; k++, bp += rowB) c += load<f32>(a + (<usize>k << 2)) * load<f32>(bp);
+    const bn = B + (<usize>n << 2);
+    for (let j = 0; j < count; j++) {
+      const jo = <usize>j << 2;
+      c += load<f32>(NZ_VAL + jo) * load<f32>(bn + <usize>load<i32>(NZ_ROW + jo));
+    }
     store<f32>(yp, c);
   }
 }
