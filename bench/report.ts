@@ -312,7 +312,7 @@ export function workerdSection(w: WorkerdResult): string {
     w.emptyWorker?.length ? `- An empty Worker (every request answered with an empty 404) served by the same \`wrangler dev\` with the same assets and routing rules costs ${ms(sampleMedian(w.emptyWorker, 'cpuMs'))} per request (median of ${w.emptyWorker.length}): workerd's HTTP handling and wrangler dev's own entry and asset-router Workers, which run in the Worker's process: work of the runtime and of wrangler dev, not of the Worker.` : '',
     '- "dev proxy": CPU of wrangler\'s other workerd process, which forwards each request to the Worker (not part of the Worker\'s bill). Local workerd also runs the inspector wrangler attaches, so any request costs more here than in production.',
     cacheApiNote(w),
-    `- Warm: after warm-up requests until the CPU per request settles (V8 tiers up JavaScript and WebAssembly over the first few thousand \`session.run\` calls).${early(w)}`,
+    `- Warm: after at least 40 warm-up requests and until the CPU per request settles (workerd's V8 tiers WebAssembly up only after about 13 M bytes of a function have run), then the median of 20 requests.${early(w)}`,
     '- "steps=1": the same request with one step (two runs of the program): what a computed request costs besides its steps (HTTP, parameters, session lookup, JSON, cache write). "per step": (warm - steps=1) ÷ 255.',
     '- The parts of a cache hit: "304 revalidation" is the same URL with If-None-Match (query parsing, planning, ETag; no cache lookup, no body), "404" an unknown API path (HTTP, routing, a problem+json body).',
   ].filter(Boolean);

@@ -164,11 +164,19 @@ async function idleRate(dev: WranglerDev): Promise<number> {
   return schedCpuMs(dev.worker.pid) - c0;
 }
 
+/**
+ * The Worker's warm-up: at least 40 requests, then until settled. workerd's V8 tiers WebAssembly up only after about
+ * 13 M bytes of a function have run (Node: 1.8 M), and a settled window of three requests came too early: a series
+ * of 10 right after it measured a warm default fashion-mlp request at 7.7-10.9 ms, 40 warm-ups and 150 requests
+ * alternating with another Worker at 6.8 ms (the same build).
+ */
+const WARMUP_WORKERD = { ...WARMUP, minRuns: 40 };
+
 /** Warm-up until settled, then `reps` distinct requests (cache misses), then cache hits of the last URL. */
 async function warmSeries(dev: WranglerDev, c: WorkerdConfig, opts: { quick: boolean; log: (s: string) => void }): Promise<WorkerdRow> {
-  const reps = opts.quick ? 4 : 10;
+  const reps = opts.quick ? 4 : 20;
   opts.log(`workerd: ${c.model} ${c.attribute ? `attribute method=${c.attribute}` : `batch ${c.batch}`}${c.prior ? ` prior=${c.prior}` : ''}, warm`);
-  const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
+  const warmup = await warmUntilSettled(async () => (await measured(dev, freshUrl(dev.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP_WORKERD);
   const warm: WorkerdSample[] = [];
   const t0 = statCpuMs(dev.worker.pid);
   let lastUrl = '';
@@ -210,7 +218,7 @@ async function withCacheApi(dev: WranglerDev, c: WorkerdConfig, opts: { quick: b
   const state = stateFolder();
   const on = await startWrangler(state);
   try {
-    await warmUntilSettled(async () => (await measured(on, freshUrl(on.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP);
+    await warmUntilSettled(async () => (await measured(on, freshUrl(on.base, c), 'miss')).sample.cpuMs, opts.quick ? WARMUP_QUICK : WARMUP_WORKERD);
     const r: NonNullable<WorkerdResult['cacheApi']> = { model: c.model, batch: c.batch, warm: [], oneStep: [], offWarm: [], offOneStep: [] };
     for (let i = 0; i < (opts.quick ? 4 : 10); i++) {
       r.warm.push((await measured(on, freshUrl(on.base, c), 'miss')).sample);
