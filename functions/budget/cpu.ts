@@ -19,6 +19,11 @@ export interface CpuModel {
   perRunMs: number;
   /** forward FLOPs per millisecond that a gradient run gets through (forward + backward + optimizer) */
   gradientFlopsPerMs: number;
+  /**
+   * the same for a run of one row, when the engine is faster there: the kernel's one-row products skip the zero
+   * entries of their row (ReLU outputs, ReLU-masked gradients), which a batch of rows rarely shares
+   */
+  oneRowFlopsPerMs?: number;
   /** forward FLOPs per millisecond of a forward-only run (the unit-activity probe) */
   forwardFlopsPerMs: number;
 }
@@ -32,12 +37,16 @@ export const WORKERD_CPU: CpuModel = { fixedMs: 20, perRunMs: 0.1, gradientFlops
 
 /**
  * Ascent's WebAssembly kernel in workerd (one call runs the whole ascent: no per-run call, no copies), measured
- * 2026-12-01 with `npm run bench` (workerd CPU per request, the runtime's own per-request work included):
- * fashion-mlp 7.7-8.1 ms a default request, 14-25 us a step (0.20 MFLOP forward), fashion-cnn 48-70 ms, 173-259 us
- * a step (1.78 MFLOP); a request with steps=1 3.9-5.0 ms. Rounded up so that the slowest run of the CNN is covered:
- * the MLP, bound by loads rather than arithmetic, is estimated at about twice what it costs.
+ * 2026-12-01 with `npm run bench` (workerd CPU per request, the runtime's own per-request work included; five
+ * runs): one row, fashion-mlp 5.7-9.2 ms a default request, 6-16 us a step (0.20 MFLOP forward), fashion-cnn
+ * 34-41 ms, 117-144 us a step (1.78 MFLOP); ten rows (restarts=10), fashion-mlp 36-44 ms, fashion-cnn 429-518 ms,
+ * 1.64-1.98 ms a step. A convolution-heavy upload gains less from the one-row products: the PyTorch two-conv net of
+ * test/fixtures/torch/cnn-fashion.onnx (21.4 MFLOP) measured 410-470 ms. Rounded up so that the slowest default
+ * request of each is covered (estimates: fashion-mlp 9.9 ms, fashion-cnn 47 ms, with restarts=10 64 and 525 ms,
+ * the two-conv net 505 ms); the fixed part is what they leave for it (a request with steps=1 measured 3.7-5.4 ms,
+ * its slowest in a short, noisy series).
  */
-export const WORKERD_KERNEL_CPU: CpuModel = { fixedMs: 6, perRunMs: 0.005, gradientFlopsPerMs: 6e6, forwardFlopsPerMs: 24e6 };
+export const WORKERD_KERNEL_CPU: CpuModel = { fixedMs: 4.4, perRunMs: 0.003, gradientFlopsPerMs: 8.8e6, oneRowFlopsPerMs: 11e6, forwardFlopsPerMs: 24e6 };
 
 /** A CPU model per engine: what a program costs depends on which engine runs it. */
 export type CpuModels = Record<EngineName, CpuModel>;
@@ -52,7 +61,13 @@ export function rowsFor(batch: number, fixedBatch: number | null): number {
 
 /** CPU ms of `runs` gradient runs of `rows` samples each. */
 export function gradientCpuMs(m: CpuModel, forwardFlops: number, rows: number, runs: number): number {
-  return m.fixedMs + runs * (m.perRunMs + (rows * forwardFlops) / m.gradientFlopsPerMs);
+  return m.fixedMs + runs * runCpuMs(m, forwardFlops, rows);
+}
+
+/** CPU ms of one gradient run of `rows` samples. */
+function runCpuMs(m: CpuModel, forwardFlops: number, rows: number): number {
+  const rate = rows === 1 && m.oneRowFlopsPerMs ? m.oneRowFlopsPerMs : m.gradientFlopsPerMs;
+  return m.perRunMs + (rows * forwardFlops) / rate;
 }
 
 /** CPU ms of forward runs over `samples` images in chunks of `chunk`. */
@@ -74,7 +89,7 @@ export function maximizeCpuMs(m: CpuModel, w: MaximizeWork): number {
 
 /** The most steps (at least 0) of such a request that fit in `limitMs`. */
 export function stepsWithin(m: CpuModel, w: Omit<MaximizeWork, 'steps'>, limitMs: number): number {
-  const perRun = m.perRunMs + (rowsFor(w.batch, w.fixedBatch) * w.forwardFlops) / m.gradientFlopsPerMs;
+  const perRun = runCpuMs(m, w.forwardFlops, rowsFor(w.batch, w.fixedBatch));
   return Math.max(0, Math.floor((limitMs - m.fixedMs) / perRun) - 1);
 }
 

@@ -16,6 +16,7 @@ import { builtinProgram, instantiateKernel } from '../../functions/hosts/workerd
 import { loadOrt } from '../../functions/hosts/workerd/ort.js';
 import { r2Store } from '../../functions/hosts/workerd/r2.js';
 import { bundledSamples } from '../../functions/hosts/workerd/samples.js';
+import { KERNEL_VERSION } from '../../functions/api/maximize/canonical.js';
 import { UploadStore } from '../../functions/registry/uploads.js';
 import { A, encodeModel } from '../../functions/onnx/model.js';
 import { floats, int64s } from '../../functions/onnx/tensor.js';
@@ -78,7 +79,7 @@ describe('engines', () => {
     const { counter, app, json } = countingApp();
     const mlp = await json<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Sneaker&format=json');
     expect(mlp.body.probability).toBeGreaterThan(0.99);
-    expect(mlp.params).toContain('engine=kernel-3');
+    expect(mlp.params).toContain(`engine=kernel-${KERNEL_VERSION}`);
     const cnn = await json<MaximizeJson>('/api/v1/maximize?model=fashion-cnn&class=Trouser&restarts=2&steps=64&format=json');
     expect(cnn.body.probability).toBeGreaterThan(0.99);
     const events = await (await app.request('http://ascent.test/api/v1/maximize/events?model=fashion-cnn&class=Bag&steps=32')).text();
@@ -87,10 +88,10 @@ describe('engines', () => {
     expect((await json<{ predicted: { label: string } }>('/api/v1/predict?model=fashion-cnn&sample=702')).body.predicted.label).toBe('Sneaker');
     const gif = await app.request('http://ascent.test/api/v1/maximize?model=fashion-mlp&class=Bag&steps=32&format=gif&frames=4');
     expect([gif.status, gif.headers.get('content-type')]).toEqual([200, 'image/gif']);
-    expect(gif.headers.get('x-ascent-params')).toContain('engine=kernel-3');
+    expect(gif.headers.get('x-ascent-params')).toContain(`engine=kernel-${KERNEL_VERSION}`);
     expect(counter.loads).toBe(0);
     const prior = await json<MaximizeJson>('/api/v1/maximize?model=fashion-mlp&class=Bag&steps=16&prior=fashion&format=json');
-    expect(prior.params).toContain('engine=kernel-3');
+    expect(prior.params).toContain(`engine=kernel-${KERNEL_VERSION}`);
   });
 
   it('uploads: one with an op the kernel does not cover runs on onnxruntime, one it covers on the kernel', async () => {
@@ -107,7 +108,7 @@ describe('engines', () => {
     const mlp = (await upload(new Uint8Array(mlpBytes))).body;
     expect(mlp.engine).toBe('kernel');
     const onKernel = await json<MaximizeJson>(`/api/v1/maximize?model=${mlp.id}&class=7&format=json`);
-    expect(onKernel.params).toContain('engine=kernel-3');
+    expect(onKernel.params).toContain(`engine=kernel-${KERNEL_VERSION}`);
     expect(onKernel.body.probability).toBeGreaterThan(0.99);
   });
 });

@@ -104,17 +104,17 @@ describe('stalled runs and what can be maximized', () => {
   });
 
   it('leaving steps out runs the steps that fit in MAX_CPU_MS and says so; giving them over it is a 422', async () => {
-    const fetchTight = await deployedWith({ MAX_CPU_MS: '10' });
+    const fetchTight = await deployedWith({ MAX_CPU_MS: '6' });
     const m = (await (await fetchTight('/api/v1/models/fashion-mlp')).json()) as ModelJson;
-    expect(m.budget.cpuMs).toBe(10);
+    expect(m.budget.cpuMs).toBe(6);
     expect(m.budget.maxSteps).toBeLessThan(256);
     const r = await fetchTight('/api/v1/maximize?model=fashion-mlp&class=3&seed=11&format=json');
     expect(r.status).toBe(200);
     const j = (await r.json()) as { steps: number; warnings: string[]; url: string };
     expect(j.steps).toBe(m.budget.maxSteps);
-    expect(j.warnings[0]).toMatch(new RegExp(`^256 steps would need about [\\d,]+ ms of CPU time, more than the 10 ms a request may use here, so this result ran ${j.steps} steps; pass steps to choose \\(at most ${j.steps} fit\\)\\.$`));
+    expect(j.warnings[0]).toMatch(new RegExp(`^256 steps would need about [\\d,]+ ms of CPU time, more than the 6 ms a request may use here, so this result ran ${j.steps} steps; pass steps to choose \\(at most ${j.steps} fit\\)\\.$`));
     expect(j.url).toContain(`steps=${j.steps}`);
     const over = await expectProblem(await fetchTight('/api/v1/maximize?model=fashion-mlp&class=3&seed=11&steps=256'), 422);
-    expect(over.detail).toMatch(/ms of CPU time; the limit is 10 ms per request/);
+    expect(over.detail).toMatch(/ms of CPU time; the limit is 6 ms per request/);
   });
 });
