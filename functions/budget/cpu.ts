@@ -40,7 +40,7 @@ export const WORKERD_CPU: CpuModel = { fixedMs: 20, perRunMs: 0.1, gradientFlops
  * 2026-12-01 with `npm run bench` (workerd CPU per request, the runtime's own per-request work included; five
  * runs): one row, fashion-mlp 5.7-9.2 ms a default request, 6-16 us a step (0.20 MFLOP forward), fashion-cnn
  * 34-41 ms, 117-144 us a step (1.78 MFLOP); ten rows (restarts=10), fashion-mlp 36-44 ms, fashion-cnn 429-518 ms,
- * 1.64-1.98 ms a step. A convolution-heavy upload gains less from the one-row products: the PyTorch two-conv net of
+ * 1.64-1.98 ms a step (since then about a fifth less: their rows skip zeros too). A convolution-heavy upload gains less from the one-row products: the PyTorch two-conv net of
  * test/fixtures/torch/cnn-fashion.onnx (21.4 MFLOP) measured 410-470 ms. Rounded up so that the slowest default
  * request of each is covered (estimates: fashion-mlp 9.9 ms, fashion-cnn 47 ms, with restarts=10 64 and 525 ms,
  * the two-conv net 505 ms); the fixed part is what they leave for it (a request with steps=1 measured 3.7-5.4 ms,

@@ -12,7 +12,7 @@
 import { attr, type OnnxNode } from '../onnx/model.js';
 import { resolveWindow } from '../compiler/ops/window.js';
 import {
-  BIN_ADD, BIN_COPY, BIN_DIV, BIN_MUL, BIN_SUB, GEMM_RELU, GEMM_TRANS_B, OP_AFFINE, OP_AVGPOOL, OP_BINARY,
+  BIN_ADD, BIN_COPY, BIN_DIV, BIN_MUL, BIN_SUB, GEMM_RELU, GEMM_ROWS, GEMM_TRANS_B, OP_AFFINE, OP_AVGPOOL, OP_BINARY,
   OP_CONV, OP_CONV_T, OP_GEMM, OP_MAXPOOL, OP_REDUCE, OP_SELECT_GT, OP_SOFTMAX, OP_TRANSPOSE, OP_UNARY, OP_UNPOOL,
   UN_EXP, UN_NEG, UN_RELU, UN_SIGMOID,
 } from './abi.js';
@@ -327,18 +327,17 @@ function product(p: Planner, n: OnnxNode, a: Value & { kind: 'act' }, b: { key: 
     }
   }
   const y = p.act(outShape ?? [...a.shape.slice(0, -1), N]);
-  // Masked: dot products (B stored [N, K]), so masked ones are skipped; otherwise B as stored (no copy). But one row
-  // of A (M = 1) that is mostly zeros by construction (a ReLU output or a ReLU-masked gradient: in the backward pass
-  // of a ReLU network typically three in four hidden units are off) is multiplied row by row of B stored [K, N],
-  // skipping the rows of its zero entries, at the price of a transposed copy of B. The copy is placed whatever the
-  // batch, so that the constants are laid out the same for every batch size of the program.
-  const sparseRow = p.zeroRich.has(a.buf);
-  const nt = sparseRow && M === 1 ? false : mask ? true : !kn;
-  if (sparseRow && !kn) p.conTransposed(weights, N, K);
+  // Masked: dot products (B stored [N, K]), so masked ones are skipped; otherwise B as stored (no copy). But an A
+  // that is mostly zeros by construction (a ReLU output or a ReLU-masked gradient: in the backward pass of a ReLU
+  // network typically three in four hidden units are off) is multiplied row by row of B stored [K, N], each of its
+  // rows skipping the rows of B of its zero entries (GEMM_ROWS for several rows: restarts are off in different
+  // places, so a blocked product would multiply every entry), at the price of a transposed copy of B.
+  const sparse = p.zeroRich.has(a.buf);
+  const nt = sparse ? false : mask ? true : !kn;
   const bArg = nt !== kn ? p.con(weights.key, weights.data) : kn ? transposedNow(p, weights, K, N) : p.conTransposed(weights, N, K);
   p.emit(OP_GEMM, [
     M, K, N, { buf: a.buf }, bArg, { buf: y.buf },
-    (nt ? GEMM_TRANS_B : 0) | (relu ? GEMM_RELU : 0),
+    (nt ? GEMM_TRANS_B : 0) | (relu ? GEMM_RELU : 0) | (sparse && M > 1 ? GEMM_ROWS : 0),
     biasData ? p.con(bKey, biasData) : 0,
     mask ? p.ref(mask) : 0,
   ]);

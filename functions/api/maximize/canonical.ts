@@ -8,7 +8,7 @@ import type { OutputSpec } from './output.js';
 /** Bumped whenever the engine's results change for the same parameters (it is part of every cache key). */
 export const ENGINE_VERSION = 3;
 /** The same for Ascent's WebAssembly kernel. */
-export const KERNEL_VERSION = 4;
+export const KERNEL_VERSION = 5;
 
 /**
  * The key's engine entry. The kernel and onnxruntime compute the same gradients to float32 rounding (1e-7

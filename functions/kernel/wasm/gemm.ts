@@ -269,6 +269,17 @@ export function gemmNN(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): vo
   }
 }
 
+/**
+ * Y[M,N] += A[M,K] . B[K,N] one row of A at a time, each skipping its zero entries: for rows that are mostly zeros
+ * each in its own places (ReLU-masked gradients of restarts), less work than the blocked product, which reads B
+ * once for all rows but multiplies every entry.
+ */
+export function gemmRows(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): void {
+  const rowA = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  for (let m = 0; m < M; m++) nnRowFrom(0, 0, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
+}
+
 /** sum of a[0..K) * b[0..K) with four SIMD accumulators */
 @inline function dot(K: i32, a: usize, b: usize): f32 {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);

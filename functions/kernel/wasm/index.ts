@@ -46,7 +46,7 @@ export function gemm(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize, reps:
 export { conv, convT } from './conv';
 export { avgPool, maxPool, unpool } from './pool';
 export { affine, binary, reduce, selectGt, softmax, transpose, unary } from './elementwise';
-export { dot4x2, gemmNN, gemmNT, nnGatheredRest, ntColumns, ntMasked, ntMixed, ntPairs, ntPlain, ntRow } from './gemm';
+export { dot4x2, gemmNN, gemmNT, gemmRows, nnGatheredRest, ntColumns, ntMasked, ntMixed, ntPairs, ntPlain, ntRow } from './gemm';
 export {
   opAffine, opAvgPool, opBinary, opConv, opConvT, opGemm, opMaxPool, opReduce, opSelectGt, opSoftmax, opTranspose, opUnary, opUnpool,
 } from './interpreter';

@@ -2,8 +2,9 @@
  * The kernel's matrix product Y[M,N] = A[M,K] . B[K,N] (gemmNN, the `gemm` export) against a plain loop. Each
  * element of Y is a float32 sum over k in order, one rounding per multiply and per add (no fused multiply-add in
  * WebAssembly SIMD), so the loop with Math.fround gives the same bits, whatever the blocking: strips of 32, 16, 4
- * and 1 columns, rows of A one, two and four at a time, and one row whose zero entries are skipped (gathered first,
- * in chunks of 1,024 entries of k). A is mostly zeros, as ReLU outputs and ReLU-masked gradients are.
+ * and 1 columns, rows of A one, two and four at a time, and rows whose zero entries are skipped (gathered first, in
+ * chunks of 1,024 entries of k), one row or each row of A on its own (gemmRows). A is mostly zeros, as ReLU outputs
+ * and ReLU-masked gradients are.
  */
 import { describe, expect, it } from 'vitest';
 import { instantiateKernel } from '../../../functions/hosts/node/kernel.js';
@@ -52,7 +53,12 @@ describe('the kernel matrix product', () => {
       new Float32Array(k.memory.buffer, b, B.length).set(B);
       k.gemm(M, K, N, a, b, y, 1);
       const got = new Float32Array(k.memory.buffer, y, M * N).slice();
-      expect(got).toEqual(reference(M, K, N, A, B));
+      const want = reference(M, K, N, A, B);
+      expect(got).toEqual(want);
+      // one row at a time, each skipping its own zero entries (what the planner picks for the rows of restarts)
+      new Float32Array(k.memory.buffer, y, M * N).fill(0);
+      (k as unknown as { gemmRows(m: number, k: number, n: number, a: number, b: number, y: number): void }).gemmRows(M, K, N, a, b, y);
+      expect(new Float32Array(k.memory.buffer, y, M * N).slice()).toEqual(want);
     });
   }
 });
