@@ -6,9 +6,29 @@
  */
 import { sha256Hex } from './hash.js';
 
+const utf8 = new TextEncoder();
+
+/**
+ * An encoded result as a cache stores it: its bytes (or text), status and headers. Each tier makes its own
+ * Response from it, so storing a result costs no tee or read of a body stream.
+ */
+export interface StoredBody {
+  body: Uint8Array<ArrayBuffer> | string;
+  headers: Record<string, string>;
+  status?: number;
+}
+
 export interface ResultCache {
   match(key: string): Promise<Response | undefined>;
-  put(key: string, response: Response): Promise<void>;
+  put(key: string, entry: StoredBody): Promise<void>;
+}
+
+/** A new Response of a stored body (one is cached, another sent). */
+export const storedResponse = (e: StoredBody): Response => new Response(e.body, { status: e.status ?? 200, headers: e.headers });
+
+/** The body, status and headers of a response (read once: the response is used up). */
+export async function storedBody(response: Response): Promise<StoredBody> {
+  return { body: new Uint8Array(await response.arrayBuffer()), status: response.status, headers: Object.fromEntries(response.headers) };
 }
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -45,7 +65,7 @@ export function matchesEtag(header: string | undefined, etag: string): boolean {
  * cache lookup. In Node hosts it is the only cache.
  */
 export function memoryCache(maxBytes = 16 * 1024 * 1024): ResultCache {
-  const entries = new Map<string, { body: ArrayBuffer; status: number; headers: [string, string][] }>();
+  const entries = new Map<string, { body: Uint8Array<ArrayBuffer>; status: number; headers: Record<string, string> }>();
   let bytes = 0;
   return {
     async match(key) {
@@ -56,13 +76,13 @@ export function memoryCache(maxBytes = 16 * 1024 * 1024): ResultCache {
       // a copy: a runtime may take over the buffer given to a Response
       return new Response(e.body.slice(0), { status: e.status, headers: e.headers });
     },
-    async put(key, response) {
-      const body = await response.arrayBuffer();
+    async put(key, entry) {
+      const body = typeof entry.body === 'string' ? (utf8.encode(entry.body) as Uint8Array<ArrayBuffer>) : entry.body;
       if (body.byteLength > maxBytes / 8) return;
       const old = entries.get(key);
       if (old) bytes -= old.body.byteLength;
       entries.delete(key);
-      entries.set(key, { body, status: response.status, headers: [...response.headers] });
+      entries.set(key, { body, status: entry.status ?? 200, headers: entry.headers });
       bytes += body.byteLength;
       for (const [k, e] of entries) {
         if (bytes <= maxBytes) break;
@@ -81,11 +101,12 @@ export function tieredCache(near: ResultCache, far: ResultCache): ResultCache {
       if (hit) return hit;
       const found = await far.match(key);
       if (!found) return undefined;
-      await near.put(key, found.clone());
-      return found;
+      const entry = await storedBody(found);
+      await near.put(key, entry);
+      return storedResponse(entry);
     },
-    async put(key, response) {
-      await Promise.all([near.put(key, response.clone()), far.put(key, response)]);
+    async put(key, entry) {
+      await Promise.all([near.put(key, entry), far.put(key, entry)]);
     },
   };
 }

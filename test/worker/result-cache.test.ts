@@ -4,7 +4,7 @@ import { memoryCache, tieredCache, type ResultCache } from '../../functions/api/
 
 const body = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const put = (c: ResultCache, key: string, n: number, fill = 1) =>
-  c.put(key, new Response(body(n, fill), { headers: { 'content-type': 'image/png', etag: `"${key}"` } }));
+  c.put(key, { body: body(n, fill), headers: { 'content-type': 'image/png', etag: `"${key}"` } });
 
 describe('memoryCache', () => {
   it('answers the same bytes and headers every time', async () => {
@@ -16,6 +16,15 @@ describe('memoryCache', () => {
       expect(new Uint8Array(await r.arrayBuffer())).toEqual(body(100, 7));
     }
     expect(await c.match('b')).toBeUndefined();
+  });
+
+  it('keeps a text body (a JSON result) as its UTF-8 bytes, with its status', async () => {
+    const c = memoryCache(1024);
+    await c.put('j', { body: '{"label":"Ankle boot — 7"}', status: 200, headers: { 'content-type': 'application/json' } });
+    const r = (await c.match('j'))!;
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/json');
+    expect(await r.json()).toEqual({ label: 'Ankle boot — 7' });
   });
 
   it('keeps at most its byte budget, dropping the least recently used first', async () => {

@@ -11,7 +11,7 @@ import { encodePng, type Deflate } from '../../encode/png.js';
 import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
-import { immutableHeaders, strongEtag } from '../cache.js';
+import { immutableHeaders, storedResponse, strongEtag, type StoredBody } from '../cache.js';
 import { publicQuery, type Entries } from './canonical.js';
 import type { OutputSpec } from './output.js';
 import type { MaximizePlan } from './plan.js';
@@ -156,23 +156,12 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
 }
 
 /** An encoded result: its bytes (or text) and headers, from which its responses are made. */
-export interface ResultBody {
-  body: Uint8Array<ArrayBuffer> | string;
-  headers: Record<string, string>;
-}
+export type ResultBody = StoredBody;
 
 /** A response of an encoded result (a new one each time: one is cached, another sent). */
-export const respond = (b: ResultBody): Response => new Response(b.body, { headers: b.headers });
+export const respond = storedResponse;
 
-/** The result in one output format, as the immutable response cached under its canonical query. */
-export async function resultResponse(
-  r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
-  deflate?: Deflate,
-): Promise<Response> {
-  return respond(await resultBody(r, plan, info, output, entries, query, facts, deflate));
-}
-
-/** The result in one output format: what resultResponse answers, before it is a Response. */
+/** The result in one output format, encoded: what the cache keeps and responses are made from. */
 export async function resultBody(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
   deflate?: Deflate,

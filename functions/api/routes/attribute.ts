@@ -18,7 +18,7 @@ import { withNodes } from '../../budget/nodes.js';
 import { jsonOutput } from '../../budget/output.js';
 import { rowsPerRun } from '../../attribution/rows.js';
 import { checkBudget } from '../budget.js';
-import { IMMUTABLE, matchesEtag, strongEtag } from '../cache.js';
+import { IMMUTABLE, matchesEtag, storedBody, storedResponse, strongEtag } from '../cache.js';
 import { readPngBody, requireModel } from '../http.js';
 import { attributeQuery } from '../params/attribute.js';
 import { MAX_IMAGE_BYTES } from '../params/predict.js';
@@ -92,8 +92,9 @@ async function respond(c: Context<AppEnv>, record: ModelRecord, plan: Attributio
     return hit;
   }
   await rateLimit(c, 'compute');
-  const response = await attributionResponse(await compute(c, record, plan), plan, record.info);
-  await c.var.app.cache.put(plan.query, response.clone());
+  const stored = await storedBody(await attributionResponse(await compute(c, record, plan), plan, record.info));
+  await c.var.app.cache.put(plan.query, stored);
+  const response = storedResponse(stored);
   response.headers.set('X-Ascent-Cache', 'miss');
   return response;
 }

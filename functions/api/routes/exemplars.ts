@@ -11,7 +11,7 @@ import { forwardCpuMs } from '../../budget/cpu.js';
 import { gridSide, pngOutput } from '../../budget/output.js';
 import { checkBudget } from '../budget.js';
 import { layoutOf } from '../../registry/types.js';
-import { immutableHeaders, strongEtag } from '../cache.js';
+import { immutableHeaders, storedBody, storedResponse, strongEtag } from '../cache.js';
 import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, type Entries } from '../maximize/canonical.js';
 import { resolveClass } from '../maximize/objective.js';
@@ -101,7 +101,9 @@ export const exemplarsRoute = new Hono<AppEnv>().get('/', async (c) => {
       url: `/api/v1/exemplars?${canonical}`,
     }, { headers });
   }
-  await c.var.app.cache.put(key, response.clone());
-  response.headers.set('X-Ascent-Cache', 'miss');
-  return response;
+  const stored = await storedBody(response);
+  await c.var.app.cache.put(key, stored);
+  const sent = storedResponse(stored);
+  sent.headers.set('X-Ascent-Cache', 'miss');
+  return sent;
 });

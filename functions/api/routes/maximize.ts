@@ -20,7 +20,7 @@ import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
 import type { OutputSpec } from '../maximize/output.js';
-import { bestIndex, respond, resultBody, resultResponse, type ResultFacts } from '../maximize/render.js';
+import { bestIndex, respond, resultBody, type ResultFacts } from '../maximize/render.js';
 import { warningsFor, type UnitActivity } from '../maximize/warnings.js';
 import { closest } from '../params/suggest.js';
 import { maximizeQuery } from '../params/maximize.js';
@@ -205,10 +205,10 @@ async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, on
   }
   const facts: ResultFacts = { warnings: await resultWarnings(c, run, result), steps: run.spec.steps, work: { cpuMs: Math.round(run.steps.need.cpuMs) } };
   const { deflate } = c.var.app;
-  // the cached response and the one sent are made from the same bytes (no tee of a body stream)
+  // the cache keeps the encoded bytes and the response sent is made from them (no tee or read of a body stream)
   const main = await resultBody(result, plan, record.info, plan.output, plan.canonical, p.canonical, facts, deflate);
-  const writes = [c.var.app.cache.put(p.canonical, respond(main))];
-  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultResponse(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, facts, deflate)));
+  const writes = [c.var.app.cache.put(p.canonical, main)];
+  if (twin) writes.push(c.var.app.cache.put(p.twin, await resultBody(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, facts, deflate)));
   await Promise.all(writes);
   return { response: respond(main), warnings: facts.warnings[bestIndex(result)] ?? [] };
 }

@@ -1,5 +1,5 @@
 /** The Workers Cache API (caches.default) as a ResultCache; keys become URLs on the worker's own origin. */
-import type { ResultCache } from '../../api/cache.js';
+import { storedResponse, type ResultCache } from '../../api/cache.js';
 
 export function workersCache(origin = 'https://ascent.cache'): ResultCache {
   const store = () => (globalThis as unknown as { caches?: { default: Cache } }).caches?.default;
@@ -8,9 +8,9 @@ export function workersCache(origin = 'https://ascent.cache'): ResultCache {
       const c = store();
       return c ? (await c.match(`${origin}/${key}`)) ?? undefined : undefined;
     },
-    async put(key, response) {
+    async put(key, entry) {
       const c = store();
-      if (c) await c.put(`${origin}/${key}`, response);
+      if (c) await c.put(`${origin}/${key}`, storedResponse(entry));
     },
   };
 }
