@@ -11,8 +11,9 @@
 
 /** Y[M,N] = A[M,K] . B + bias (one value per column, or 0): [M, K, N, A, B, Y, flags, bias, mask]
  *  flags: GEMM_TRANS_B (B stored [N,K], else [K,N]), GEMM_RELU (max(0, .) after), GEMM_ROWS (B stored [K,N]: each
- *  row of A on its own, its zero entries skipped). mask: 0, or a tensor shaped like Y: Y = mask > 0 ? Y : 0 (a ReLU
- *  mask of the backward pass, fused so masked dot products are skipped). */
+ *  row of A on its own, its zero entries skipped; blocked as without the flag when A turns out mostly nonzero).
+ *  mask: 0, or a tensor shaped like Y: Y = mask > 0 ? Y : 0 (a ReLU mask of the backward pass, fused so masked dot
+ *  products are skipped). */
 export const OP_GEMM = 1;
 export const GEMM_TRANS_B = 1;
 export const GEMM_RELU = 2;

@@ -331,7 +331,8 @@ function product(p: Planner, n: OnnxNode, a: Value & { kind: 'act' }, b: { key: 
   // that is mostly zeros by construction (a ReLU output or a ReLU-masked gradient: in the backward pass of a ReLU
   // network typically three in four hidden units are off) is multiplied row by row of B stored [K, N], each of its
   // rows skipping the rows of B of its zero entries (GEMM_ROWS for several rows: restarts are off in different
-  // places, so a blocked product would multiply every entry), at the price of a transposed copy of B.
+  // places, so a blocked product would multiply every entry; the kernel still runs it blocked when A turns out mostly
+  // nonzero, as fashion-cnn's pooled features are), at the price of a transposed copy of B.
   const sparse = p.zeroRich.has(a.buf);
   const nt = sparse ? false : mask ? true : !kn;
   const bArg = nt !== kn ? p.con(weights.key, weights.data) : kn ? transposedNow(p, weights, K, N) : p.conTransposed(weights, N, K);

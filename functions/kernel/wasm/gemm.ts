@@ -280,6 +280,21 @@ export function gemmRows(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): 
   for (let m = 0; m < M; m++) nnRowFrom(0, 0, K, N, A + <usize>m * rowA, B, Y + <usize>m * rowY);
 }
 
+/**
+ * Whether more than half of a[0..count) are nonzero. A product marked for rows that skip zeros (GEMM_ROWS: its A is
+ * a ReLU output or a ReLU-masked gradient) runs blocked instead when its A turns out mostly nonzero (fashion-cnn's
+ * pooled features are): the blocked product reads each weight once for all rows, the rows each read those of
+ * their nonzero entries, and the sums are the same (zeros add nothing).
+ */
+export function mostlyNonzero(count: i32, a: usize): bool {
+  let on = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) on = i32x4.sub(on, f32x4.ne(v128.load(a + (<usize>i << 2)), f32x4.splat(0)));
+  let n = i32x4.extract_lane(on, 0) + i32x4.extract_lane(on, 1) + i32x4.extract_lane(on, 2) + i32x4.extract_lane(on, 3);
+  for (; i < count; i++) n += i32(load<f32>(a + (<usize>i << 2)) != 0);
+  return 2 * n > count;
+}
+
 /** sum of a[0..K) * b[0..K) with four SIMD accumulators */
 @inline function dot(K: i32, a: usize, b: usize): f32 {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);

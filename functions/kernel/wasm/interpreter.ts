@@ -6,7 +6,7 @@ import {
   GEMM_RELU, GEMM_ROWS, GEMM_TRANS_B, OP_AFFINE, OP_AVGPOOL, OP_BINARY, OP_CONV, OP_CONV_T, OP_COPY, OP_GEMM,
   OP_MAXPOOL, OP_REDUCE, OP_SELECT_GT, OP_SOFTMAX, OP_TRANSPOSE, OP_UNARY, OP_UNPOOL,
 } from '../abi';
-import { gemmNN, gemmNT, gemmRows } from './gemm';
+import { gemmNN, gemmNT, gemmRows, mostlyNonzero } from './gemm';
 import { conv, convT } from './conv';
 import { avgPool, maxPool, unpool } from './pool';
 import { affine, binary, reduce, selectGt, softmax, transpose, unary } from './elementwise';
@@ -29,7 +29,7 @@ export function opGemm(a: usize): void {
   }
   if (flags & GEMM_TRANS_B) gemmNT(M, K, N, A, B, Y, mask);
   else {
-    if (flags & GEMM_ROWS) gemmRows(M, K, N, A, B, Y);
+    if (flags & GEMM_ROWS && !mostlyNonzero(M * K, A)) gemmRows(M, K, N, A, B, Y);
     else gemmNN(M, K, N, A, B, Y);
     if (mask != 0) selectGt(M * N, mask, 0, Y, 0, Y);
   }
