@@ -15,16 +15,17 @@
  * columns would be a branch the processor cannot predict, taken again for each strip.
  */
 const NZ_CHUNK = 1024;
-const NZ_ROW = memory.data(NZ_CHUNK * 4, 16);
-const NZ_VAL = memory.data(NZ_CHUNK * 4, 16);
+/** the gathered entries, 8 bytes each: the byte offset of the row of B (i32), the value (f32); two per 128-bit load */
+const NZ = memory.data(NZ_CHUNK * 8, 16);
 
-/** the nonzero entries of a[k0..k1) (at most NZ_CHUNK) into NZ_ROW (byte offset of row k of B) and NZ_VAL; returns their count */
+/** the nonzero entries of a[k0..k1) (at most NZ_CHUNK) into NZ; returns their count */
 function gatherNonzero(k0: i32, k1: i32, a: usize, rowB: i32): i32 {
   let c = 0;
   for (let k = k0; k < k1; k++) {
     const s = load<f32>(a + (<usize>k << 2));
-    store<i32>(NZ_ROW + (<usize>c << 2), k * rowB);
-    store<f32>(NZ_VAL + (<usize>c << 2), s);
+    const e = NZ + (<usize>c << 3);
+    store<i32>(e, k * rowB);
+    store<f32>(e, s, 4);
     c += i32(s != 0);
   }
   return c;
@@ -50,10 +51,35 @@ function nnGathered(n0: i32, count: i32, N: i32, B: usize, y: usize): void {
     let c0 = v128.load(yp, 0), c1 = v128.load(yp, 16), c2 = v128.load(yp, 32), c3 = v128.load(yp, 48);
     let c4 = v128.load(yp, 64), c5 = v128.load(yp, 80), c6 = v128.load(yp, 96), c7 = v128.load(yp, 112);
     const bn = B + (<usize>n << 2);
-    for (let j = 0; j < count; j++) {
-      const jo = <usize>j << 2;
-      const v = f32x4.splat(load<f32>(NZ_VAL + jo));
-      const bp = bn + <usize>load<i32>(NZ_ROW + jo);
+    // two entries per load of the list (every load is bounds-checked in workerd), each still added in order
+    let j = 0;
+    for (; j + 2 <= count; j += 2) {
+      const e = v128.load(NZ + (<usize>j << 3));
+      let v = v128.shuffle<f32>(e, e, 1, 1, 1, 1);
+      let bp = bn + <usize>i32x4.extract_lane(e, 0);
+      c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
+      c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
+      c4 = f32x4.add(c4, f32x4.mul(v, v128.load(bp, 64)));
+      c5 = f32x4.add(c5, f32x4.mul(v, v128.load(bp, 80)));
+      c6 = f32x4.add(c6, f32x4.mul(v, v128.load(bp, 96)));
+      c7 = f32x4.add(c7, f32x4.mul(v, v128.load(bp, 112)));
+      v = v128.shuffle<f32>(e, e, 3, 3, 3, 3);
+      bp = bn + <usize>i32x4.extract_lane(e, 2);
+      c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
+      c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
+      c4 = f32x4.add(c4, f32x4.mul(v, v128.load(bp, 64)));
+      c5 = f32x4.add(c5, f32x4.mul(v, v128.load(bp, 80)));
+      c6 = f32x4.add(c6, f32x4.mul(v, v128.load(bp, 96)));
+      c7 = f32x4.add(c7, f32x4.mul(v, v128.load(bp, 112)));
+    }
+    if (j < count) {
+      const e = NZ + (<usize>j << 3);
+      const v = f32x4.splat(load<f32>(e, 4));
+      const bp = bn + <usize>load<i32>(e);
       c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
       c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
       c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
@@ -77,9 +103,9 @@ export function nnGatheredRest(n0: i32, count: i32, N: i32, B: usize, y: usize):
     let c0 = v128.load(yp, 0), c1 = v128.load(yp, 16), c2 = v128.load(yp, 32), c3 = v128.load(yp, 48);
     const bn = B + (<usize>n << 2);
     for (let j = 0; j < count; j++) {
-      const jo = <usize>j << 2;
-      const v = f32x4.splat(load<f32>(NZ_VAL + jo));
-      const bp = bn + <usize>load<i32>(NZ_ROW + jo);
+      const e = NZ + (<usize>j << 3);
+      const v = f32x4.splat(load<f32>(e, 4));
+      const bp = bn + <usize>load<i32>(e);
       c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
       c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
       c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
@@ -92,8 +118,8 @@ export function nnGatheredRest(n0: i32, count: i32, N: i32, B: usize, y: usize):
     let c0 = v128.load(yp);
     const bn = B + (<usize>n << 2);
     for (let j = 0; j < count; j++) {
-      const jo = <usize>j << 2;
-      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(NZ_VAL + jo)), v128.load(bn + <usize>load<i32>(NZ_ROW + jo))));
+      const e = NZ + (<usize>j << 3);
+      c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(e, 4)), v128.load(bn + <usize>load<i32>(e))));
     }
     v128.store(yp, c0);
   }
@@ -102,8 +128,8 @@ export function nnGatheredRest(n0: i32, count: i32, N: i32, B: usize, y: usize):
     let c = load<f32>(yp);
     const bn = B + (<usize>n << 2);
     for (let j = 0; j < count; j++) {
-      const jo = <usize>j << 2;
-      c += load<f32>(NZ_VAL + jo) * load<f32>(bn + <usize>load<i32>(NZ_ROW + jo));
+      const e = NZ + (<usize>j << 3);
+      c += load<f32>(e, 4) * load<f32>(bn + <usize>load<i32>(e));
     }
     store<f32>(yp, c);
   }
