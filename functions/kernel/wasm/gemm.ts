@@ -310,7 +310,7 @@ export function gemmRows(M: i32, K: i32, N: i32, A: usize, B: usize, Y: usize): 
  * Whether more than half of a[0..count) are nonzero. A product marked for rows that skip zeros (GEMM_ROWS: its A is
  * a ReLU output or a ReLU-masked gradient) runs blocked instead when its A turns out mostly nonzero (fashion-cnn's
  * pooled features are): the blocked product reads each weight once for all rows, the rows each read those of
- * their nonzero entries, and the sums are the same (zeros add nothing).
+ * their nonzero entries, and the sums are the same (with finite weights a zero entry adds nothing).
  */
 export function mostlyNonzero(count: i32, a: usize): bool {
   let on = i32x4.splat(0);
