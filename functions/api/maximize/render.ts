@@ -11,7 +11,7 @@ import { encodePng, type Deflate } from '../../encode/png.js';
 import { valueOf } from '../../engine/quantize.js';
 import { colorize, enlarge, tile, type Raster } from '../../encode/raster.js';
 import type { ModelInfo } from '../../registry/types.js';
-import { immutableHeaders, storedResponse, strongEtag, type StoredBody } from '../cache.js';
+import { immutableHeaders, strongEtag, type StoredBody } from '../cache.js';
 import { publicQuery, type Entries } from './canonical.js';
 import type { OutputSpec } from './output.js';
 import type { MaximizePlan } from './plan.js';
@@ -155,17 +155,11 @@ export function renderJson(r: AscentResult, plan: MaximizePlan, info: ModelInfo,
   };
 }
 
-/** An encoded result: its bytes (or text) and headers, from which its responses are made. */
-export type ResultBody = StoredBody;
-
-/** A response of an encoded result (a new one each time: one is cached, another sent). */
-export const respond = storedResponse;
-
 /** The result in one output format, encoded: what the cache keeps and responses are made from. */
 export async function resultBody(
   r: AscentResult, plan: MaximizePlan, info: ModelInfo, output: OutputSpec, entries: Entries, query: string, facts: ResultFacts,
   deflate?: Deflate,
-): Promise<ResultBody> {
+): Promise<StoredBody> {
   const headers = immutableHeaders(await strongEtag(query), query);
   if (output.format !== 'json') {
     // the numbers a page shows under an embedded image, without a second request for the JSON

@@ -15,12 +15,12 @@ import type { ModelRecord } from '../../registry/types.js';
 import type { AppEnv } from '../app-env.js';
 import { checkBudget, planSteps, type StepsPlan } from '../budget.js';
 import { frameSteps } from '../../encode/frames.js';
-import { immutableHeaders, strongEtag } from '../cache.js';
+import { immutableHeaders, storedResponse, strongEtag } from '../cache.js';
 import { heldResult, requireModel } from '../http.js';
 import { canonicalQuery, engineEntry, type Entries } from '../maximize/canonical.js';
 import { ascentSpec, planMaximize, type MaximizePlan } from '../maximize/plan.js';
 import type { OutputSpec } from '../maximize/output.js';
-import { bestIndex, respond, resultBody, type ResultFacts } from '../maximize/render.js';
+import { bestIndex, resultBody, type ResultFacts } from '../maximize/render.js';
 import { warningsFor, type UnitActivity } from '../maximize/warnings.js';
 import { closest } from '../params/suggest.js';
 import { maximizeQuery } from '../params/maximize.js';
@@ -210,7 +210,7 @@ async function computeAndCache(c: Context<AppEnv>, run: Ready, twin: boolean, on
   const writes = [c.var.app.cache.put(p.canonical, main)];
   if (twin) writes.push(c.var.app.cache.put(p.twin, await resultBody(result, plan, record.info, plan.twin.output, plan.twin.canonical, p.twin, facts, deflate)));
   await Promise.all(writes);
-  return { response: respond(main), warnings: facts.warnings[bestIndex(result)] ?? [] };
+  return { response: storedResponse(main), warnings: facts.warnings[bestIndex(result)] ?? [] };
 }
 
 export const maximizeRoute = new Hono<AppEnv>()

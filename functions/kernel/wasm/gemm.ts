@@ -76,21 +76,15 @@ function nnGathered(n0: i32, count: i32, N: i32, B: usize, y: usize): void {
       c6 = f32x4.add(c6, f32x4.mul(v, v128.load(bp, 96)));
       c7 = f32x4.add(c7, f32x4.mul(v, v128.load(bp, 112)));
     }
+    v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
+    v128.store(yp, c4, 64); v128.store(yp, c5, 80); v128.store(yp, c6, 96); v128.store(yp, c7, 112);
+    // an odd count's last entry, added to the stored strip (the same operations in the same order)
     if (j < count) {
       const e = NZ + (<usize>j << 3);
       const v = f32x4.splat(load<f32>(e, 4));
       const bp = bn + <usize>load<i32>(e);
-      c0 = f32x4.add(c0, f32x4.mul(v, v128.load(bp, 0)));
-      c1 = f32x4.add(c1, f32x4.mul(v, v128.load(bp, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(v, v128.load(bp, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(v, v128.load(bp, 48)));
-      c4 = f32x4.add(c4, f32x4.mul(v, v128.load(bp, 64)));
-      c5 = f32x4.add(c5, f32x4.mul(v, v128.load(bp, 80)));
-      c6 = f32x4.add(c6, f32x4.mul(v, v128.load(bp, 96)));
-      c7 = f32x4.add(c7, f32x4.mul(v, v128.load(bp, 112)));
+      for (let q: usize = 0; q < 128; q += 16) v128.store(yp + q, f32x4.add(v128.load(yp + q), f32x4.mul(v, v128.load(bp + q))));
     }
-    v128.store(yp, c0, 0); v128.store(yp, c1, 16); v128.store(yp, c2, 32); v128.store(yp, c3, 48);
-    v128.store(yp, c4, 64); v128.store(yp, c5, 80); v128.store(yp, c6, 96); v128.store(yp, c7, 112);
   }
   if (n < N) nnGatheredRest(n, count, N, B, y);
 }
